@@ -1,0 +1,293 @@
+"""What a case file declares: a scenario (data, variants) and the checks that must hold on it.
+
+A case file is a plain Python module in ``cases/`` that binds ``CASE = Case(...)``. It is
+declarative: it says what to build, on which data, and what must hold. Everything mechanical
+(seeding, pinned weights, repeats, child processes, timing, fingerprints) belongs to the
+harness, so the same case runs unchanged on every framework version.
+
+The declarations validate their fields when constructed, so that a mistake in a case file is
+reported against that file (see :mod:`harness.discovery`) before anything runs.
+"""
+
+import re
+from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
+
+CHECK_KINDS = ("invariant", "characterisation")
+INIT_MODES = ("framework", "pinned")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _require(condition: bool, message: str) -> None:
+    if not condition:
+        raise ValueError(message)
+
+
+def _require_id(what: str, value: Any) -> None:
+    _require(
+        isinstance(value, str) and bool(_ID.match(value)),
+        "{} must be a lower-case identifier such as 'plain_model'. Received: {!r}".format(what, value),
+    )
+
+
+def _require_callable(what: str, value: Any) -> None:
+    _require(callable(value), "{} must be callable. Received: {!r}".format(what, value))
+
+
+class Seeds(object):
+    """The three seeds a user's script sets: NumPy's, Python's ``random`` and the framework's."""
+
+    __slots__ = ("numpy", "python", "framework")
+
+    def __init__(self, numpy: int, python: int, framework: int) -> None:
+        for name, value in (("numpy", numpy), ("python", python), ("framework", framework)):
+            _require(
+                isinstance(value, int) and not isinstance(value, bool) and value >= 0,
+                "seed '{}' must be a non-negative integer. Received: {!r}".format(name, value),
+            )
+        self.numpy = numpy
+        self.python = python
+        self.framework = framework
+
+    def shifted(self, offset: int) -> "Seeds":
+        """The seeds of a later repeat: each of the document's seeds plus ``offset``."""
+        return Seeds(self.numpy + offset, self.python + offset, self.framework + offset)
+
+    def as_dict(self) -> Dict[str, int]:
+        return {"numpy": self.numpy, "python": self.python, "framework": self.framework}
+
+
+class Limit(object):
+    """The bound a check's measured value must respect, declared beside the check.
+
+    ``Limit("<=", 1e-6)`` reads "the measured value is at most 1e-6". A NaN measurement never
+    satisfies a limit: not knowing is not passing.
+    """
+
+    OPERATORS = {
+        "<=": lambda measured, bound: measured <= bound,
+        "<": lambda measured, bound: measured < bound,
+        ">=": lambda measured, bound: measured >= bound,
+        ">": lambda measured, bound: measured > bound,
+        "==": lambda measured, bound: measured == bound,
+    }
+
+    def __init__(self, operator: str, bound: float) -> None:
+        _require(
+            operator in self.OPERATORS,
+            "a limit's operator must be one of {}. Received: {!r}".format(sorted(self.OPERATORS), operator),
+        )
+        _require(
+            isinstance(bound, (int, float)) and not isinstance(bound, bool),
+            "a limit's bound must be a number. Received: {!r}".format(bound),
+        )
+        self.operator = operator
+        self.bound = float(bound)
+
+    def holds(self, measured: float) -> bool:
+        return bool(self.OPERATORS[self.operator](measured, self.bound))
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {"operator": self.operator, "bound": self.bound}
+
+    def __repr__(self) -> str:
+        return "{} {:g}".format(self.operator, self.bound)
+
+
+class KnownFailure(object):
+    """A check that is known to fail in some framework versions: a documented framework bug.
+
+    ``when`` is a requirement such as ``"tensorflow<2.0"`` (several joined by ``,`` must all
+    hold); ``init_modes`` restricts it to the initialisation modes where the bug shows; ``source``
+    says where the bug is documented (a seed document, an issue link).
+    """
+
+    def __init__(self, when: str, reason: str, source: str, init_modes: Sequence[str] = INIT_MODES) -> None:
+        _require(isinstance(when, str) and bool(when.strip()), "a known failure needs 'when', e.g. 'tensorflow<2.0'")
+        _require(isinstance(reason, str) and bool(reason.strip()), "a known failure needs a 'reason'")
+        _require(isinstance(source, str) and bool(source.strip()), "a known failure needs a 'source'")
+        for mode in init_modes:
+            _require(mode in INIT_MODES, "init mode must be one of {}. Received: {!r}".format(INIT_MODES, mode))
+        self.when = when
+        self.reason = reason
+        self.source = source
+        self.init_modes = tuple(init_modes)
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {"when": self.when, "reason": self.reason, "source": self.source, "init_modes": list(self.init_modes)}
+
+
+class Measurement(object):
+    """What a check measured: one number judged against the limit, plus named components.
+
+    ``details`` lets a check say *where* a difference lies (initial weights, loss history, final
+    weights), which is how the report can state that the initial weights already differ.
+    """
+
+    def __init__(self, value: float, details: Optional[Mapping[str, Any]] = None) -> None:
+        self.value = float(value)
+        self.details = dict(details or {})
+
+
+class Check(object):
+    """Something that must hold on the runs of one case, for each init mode and seed.
+
+    ``measure(runs)`` receives the finished runs of one init mode and seed, keyed by variant
+    name (only the variants listed in ``variants``), and returns a :class:`Measurement` or a
+    float. The verdict is ``limit.holds(value)``. An ``invariant`` failing is a framework bug;
+    a ``characterisation`` failing means documented behaviour changed and is worth a flag.
+    """
+
+    def __init__(
+        self,
+        id: str,
+        kind: str,
+        description: str,
+        variants: Sequence[str],
+        measure: Callable[[Mapping[str, Any]], Any],
+        limit: Limit,
+        known_failures: Sequence[KnownFailure] = (),
+        init_modes: Sequence[str] = INIT_MODES,
+    ) -> None:
+        _require_id("a check's id", id)
+        _require(kind in CHECK_KINDS, "check '{}': kind must be one of {}. Received: {!r}".format(id, CHECK_KINDS, kind))
+        _require(isinstance(description, str) and bool(description.strip()), "check '{}' needs a description".format(id))
+        _require(
+            isinstance(variants, (list, tuple)) and len(variants) >= 1,
+            "check '{}': variants must be a non-empty list of variant names. Received: {!r}".format(id, variants),
+        )
+        _require_callable("check '{}': measure".format(id), measure)
+        _require(isinstance(limit, Limit), "check '{}': limit must be a Limit. Received: {!r}".format(id, limit))
+        for known in known_failures:
+            _require(isinstance(known, KnownFailure), "check '{}': known_failures must hold KnownFailure".format(id))
+        for mode in init_modes:
+            _require(mode in INIT_MODES, "check '{}': init mode must be one of {}. Received: {!r}".format(id, INIT_MODES, mode))
+        self.id = id
+        self.kind = kind
+        self.description = description
+        self.variants = tuple(variants)
+        self.measure = measure
+        self.limit = limit
+        self.known_failures = tuple(known_failures)
+        self.init_modes = tuple(init_modes)
+
+
+class Variant(object):
+    """One model of a case.
+
+    ``build(fw, data, **options)`` returns a compiled model; ``fit_options`` are passed to the
+    case's training (epochs, batch size...). ``initial_weights``, when given, says how the
+    variant's starting weights relate to another variant's: ``(base_variant, transform)``;
+    the harness builds the base first in the same process, as the document's script does, and
+    sets ``transform(base_weights)``.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        build: Callable[..., Any],
+        description: str = "",
+        options: Optional[Mapping[str, Any]] = None,
+        fit_options: Optional[Mapping[str, Any]] = None,
+        initial_weights: Optional[Tuple[str, Callable[[list], list]]] = None,
+        pinned_weights: Optional[Callable[[Any, Sequence[Any]], list]] = None,
+    ) -> None:
+        _require_id("a variant's name", name)
+        _require_callable("variant '{}': build".format(name), build)
+        if initial_weights is not None:
+            _require(
+                isinstance(initial_weights, tuple) and len(initial_weights) == 2 and callable(initial_weights[1]),
+                "variant '{}': initial_weights must be (base_variant_name, transform)".format(name),
+            )
+        if pinned_weights is not None:
+            _require_callable("variant '{}': pinned_weights".format(name), pinned_weights)
+        self.name = name
+        self.build = build
+        self.description = description
+        self.options = dict(options or {})
+        self.fit_options = dict(fit_options or {})
+        self.initial_weights = initial_weights
+        self.pinned_weights = pinned_weights
+
+
+class Case(object):
+    """A scenario, its variants and its checks.
+
+    ``make_data(rng, profile)`` makes the data with NumPy only, from ``rng`` (NumPy's global
+    ``RandomState`` right after the user's seeding, so the bytes match the document's script
+    and are identical in every environment). ``fit_options`` are the document's training
+    arguments; ``profiles`` may override options per profile (``default`` is small enough for a
+    2-core CPU, ``full`` is the document's size). ``probe(data)`` selects inputs whose
+    predictions are recorded before and after training, for checks on outputs.
+    """
+
+    def __init__(
+        self,
+        id: str,
+        title: str,
+        sources: Sequence[str],
+        variants: Sequence[Variant],
+        make_data: Callable[..., Dict[str, Any]],
+        checks: Sequence[Check],
+        fit_options: Optional[Mapping[str, Any]] = None,
+        profiles: Optional[Mapping[str, Mapping[str, Any]]] = None,
+        seeds: Seeds = Seeds(1, 2, 3),
+        probe: Optional[Callable[[Dict[str, Any]], Any]] = None,
+        description: str = "",
+    ) -> None:
+        _require_id("a case's id", id)
+        _require(isinstance(title, str) and bool(title.strip()), "case '{}' needs a title".format(id))
+        _require(
+            isinstance(sources, (list, tuple)) and len(sources) >= 1 and all(isinstance(s, str) for s in sources),
+            "case '{}': sources must list where the case comes from (seed document, issue link)".format(id),
+        )
+        _require(
+            isinstance(variants, (list, tuple)) and len(variants) >= 1 and all(isinstance(v, Variant) for v in variants),
+            "case '{}': variants must be a non-empty list of Variant".format(id),
+        )
+        names = [variant.name for variant in variants]
+        duplicated = sorted(set(name for name in names if names.count(name) > 1))
+        _require(not duplicated, "case '{}': variant names repeat: {}".format(id, duplicated))
+        _require_callable("case '{}': make_data".format(id), make_data)
+        _require(
+            isinstance(checks, (list, tuple)) and all(isinstance(c, Check) for c in checks),
+            "case '{}': checks must be a list of Check".format(id),
+        )
+        check_ids = [check.id for check in checks]
+        _require(len(set(check_ids)) == len(check_ids), "case '{}': check ids repeat".format(id))
+        for check in checks:
+            unknown = [name for name in check.variants if name not in names]
+            _require(not unknown, "case '{}': check '{}' names unknown variants {}".format(id, check.id, unknown))
+        for variant in variants:
+            if variant.initial_weights is not None:
+                base = variant.initial_weights[0]
+                _require(base in names and base != variant.name,
+                         "case '{}': variant '{}' derives its weights from unknown variant {!r}".format(id, variant.name, base))
+        _require(isinstance(seeds, Seeds), "case '{}': seeds must be Seeds(numpy, python, framework)".format(id))
+        if probe is not None:
+            _require_callable("case '{}': probe".format(id), probe)
+        self.id = id
+        self.title = title
+        self.sources = tuple(sources)
+        self.variants = tuple(variants)
+        self.make_data = make_data
+        self.checks = tuple(checks)
+        self.fit_options = dict(fit_options or {})
+        self.profiles = {name: dict(values) for name, values in (profiles or {}).items()}
+        self.seeds = seeds
+        self.probe = probe
+        self.description = description
+
+    def variant(self, name: str) -> Variant:
+        for variant in self.variants:
+            if variant.name == name:
+                return variant
+        raise KeyError(name)
+
+    def profile_options(self, profile: str) -> Dict[str, Any]:
+        """Options of a profile; ``default`` may be absent (then it is empty)."""
+        if profile == "default":
+            return dict(self.profiles.get("default", {}))
+        if profile not in self.profiles:
+            raise ValueError("case '{}' has no profile {!r} (it has: default{})".format(
+                self.id, profile, "".join(", " + name for name in sorted(self.profiles) if name != "default")))
+        return dict(self.profiles[profile])

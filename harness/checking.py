@@ -1,0 +1,98 @@
+"""Judging a case's checks on its finished runs, known framework bugs included.
+
+Verdicts, per init mode and seed and then for the check as a whole:
+
+- ``pass`` / ``fail``: the measured value against the check's limit;
+- ``known_failure``: it fails where a declared :class:`harness.case.KnownFailure` applies
+  (a documented framework bug: does not fail the environment);
+- ``fixed``: a known failure that now passes (the bug was fixed, or the case broke: loud);
+- ``error``: a run it needs did not finish (crashed, timed out), so nothing can be judged;
+- ``skipped``: a run it needs was skipped (the feature does not exist in this version).
+"""
+
+import math
+import traceback
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+from harness.case import Check, KnownFailure, Measurement
+from harness.run_result import RunResult
+from harness.versions import satisfied
+
+# A run in one of these states has numbers a check can look at (a NaN loss is a result too).
+JUDGEABLE = ("ok", "nan")
+# How the groups' verdicts combine into the check's: the first present in this order wins.
+SEVERITY = ("error", "fail", "fixed", "known_failure", "skipped", "pass")
+
+
+def applicable_known_failure(check: Check, init_mode: str, versions: Mapping[str, Optional[str]]) -> Optional[KnownFailure]:
+    for known in check.known_failures:
+        if init_mode in known.init_modes and satisfied(known.when, versions):
+            return known
+    return None
+
+
+def judge_group(check: Check, init_mode: str, runs: Mapping[str, RunResult],
+                versions: Mapping[str, Optional[str]]) -> Dict[str, Any]:
+    """The verdict of ``check`` on the runs of one init mode and seed."""
+    known = applicable_known_failure(check, init_mode, versions)
+    result = {"measured": None, "details": {}, "verdict": None, "reason": None,
+              "known_failure": known.as_dict() if known else None}  # type: Dict[str, Any]
+    missing = [name for name in check.variants if name not in runs]
+    if missing:
+        result.update(verdict="error", reason="no run of {}".format(", ".join(missing)))
+        return result
+    skipped = [name for name in check.variants if runs[name].status == "skipped"]
+    if skipped:
+        result.update(verdict="skipped", reason="run skipped: {}".format(", ".join(skipped)))
+        return result
+    unfinished = [name for name in check.variants if runs[name].status not in JUDGEABLE]
+    if unfinished:
+        result.update(verdict="error", reason="run did not finish: {}".format(
+            ", ".join("{} ({})".format(name, runs[name].status) for name in unfinished)))
+        return result
+    try:
+        measurement = check.measure({name: runs[name] for name in check.variants})
+    except Exception:  # a bug in a case's measure is ours to show, but must not lose the report
+        result.update(verdict="error", reason="measure raised: " + traceback.format_exc().strip().splitlines()[-1])
+        return result
+    if not isinstance(measurement, Measurement):
+        measurement = Measurement(float(measurement))
+    holds = check.limit.holds(measurement.value) and not math.isnan(measurement.value)
+    if known is not None:
+        verdict = "fixed" if holds else "known_failure"
+    else:
+        verdict = "pass" if holds else "fail"
+    result.update(measured=measurement.value, details=measurement.details, verdict=verdict)
+    return result
+
+
+def overall(verdicts: Sequence[str]) -> str:
+    """The check's verdict from its groups': the most severe one."""
+    for verdict in SEVERITY:
+        if verdict in verdicts:
+            return verdict
+    return "skipped"
+
+
+def judge(check: Check, groups: Mapping[tuple, Mapping[str, RunResult]],
+          versions: Mapping[str, Optional[str]]) -> Dict[str, Any]:
+    """Judge ``check`` on every (init mode, repeat) group it applies to."""
+    results = []  # type: List[Dict[str, Any]]
+    for (init_mode, repeat), runs in sorted(groups.items()):
+        if init_mode not in check.init_modes:
+            continue
+        result = judge_group(check, init_mode, runs, versions)
+        result.update(init_mode=init_mode, repeat=repeat)
+        results.append(result)
+    return {
+        "id": check.id,
+        "kind": check.kind,
+        "description": check.description,
+        "variants": list(check.variants),
+        "limit": check.limit.as_dict(),
+        "known_failures": [known.as_dict() for known in check.known_failures],
+        "groups": results,
+        "by_init_mode": {mode: overall([r["verdict"] for r in results if r["init_mode"] == mode])
+                         for mode in sorted(set(r["init_mode"] for r in results))},
+        "verdict": overall([result["verdict"] for result in results]),
+    }

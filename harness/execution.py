@@ -1,0 +1,129 @@
+"""One run of one variant, as a user's fresh script would do it: seed, make data, build, fit.
+
+This module runs inside the child process of :mod:`harness.isolation`. It returns two things:
+the ``record`` that goes into the report (statuses, histories, fingerprints, timings, all
+JSON-able) and the ``arrays`` (weights and probe outputs) that the parent keeps in memory only
+for the case's checks, which compare runs with each other.
+"""
+
+import math
+import time
+import traceback
+from typing import Any, Dict, List, Sequence, Tuple
+
+import numpy as np
+
+from harness.case import Case, Seeds, Variant
+from harness.fingerprint import data_fingerprint, weights_fingerprint
+from harness.framework import Framework
+
+
+class Unsupported(Exception):
+    """Raised by a case or the compatibility layer when a feature does not exist in this version."""
+
+
+def glorot_uniform(rng: np.random.RandomState, shape: Sequence[int]) -> np.ndarray:
+    """Keras's default kernel initialiser, computed by NumPy: same numbers in every version."""
+    receptive_field = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
+    fan_in, fan_out = shape[-2] * receptive_field, shape[-1] * receptive_field
+    limit = math.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, size=tuple(shape)).astype(np.float32)
+
+
+def default_pinned_weights(rng: np.random.RandomState, initial: Sequence[np.ndarray]) -> List[np.ndarray]:
+    """Pinned weights: kernels (ndim >= 2) Glorot-uniform from NumPy, other weights unchanged.
+
+    One-dimensional weights (biases, BatchNormalization's gamma/beta/moving statistics) are
+    constants in every Keras version, so keeping the framework's values pins them too; the
+    report's initial-weight hashes prove it for every run.
+    """
+    return [glorot_uniform(rng, value.shape) if value.ndim >= 2 else np.array(value) for value in initial]
+
+
+def fit_options(case: Case, variant: Variant, profile: Dict[str, Any]) -> Dict[str, Any]:
+    """The document's training arguments, then the profile's, then the variant's."""
+    options = dict(case.fit_options)
+    options.update(profile.get("fit", {}))
+    options.update(variant.fit_options)
+    return options
+
+
+def _pinned_rng(seeds: Seeds) -> np.random.RandomState:
+    # The framework seed, handed to NumPy instead of the framework: one pinned set per repeat.
+    return np.random.RandomState(seeds.framework)
+
+
+def _initialise(fw: Framework, case: Case, variant: Variant, data: Dict[str, Any], profile: Dict[str, Any],
+                init_mode: str, seeds: Seeds) -> Any:
+    """Build the variant's model with the initial weights its init mode asks for."""
+    if variant.initial_weights is not None:
+        base_name, transform = variant.initial_weights
+        base = _initialise(fw, case, case.variant(base_name), data, profile, init_mode, seeds)
+        base_values = [value for _, value in fw.weights(base)]
+        model = variant.build(fw, data, profile, **variant.options)
+        fw.set_weights(model, transform(base_values))
+        return model
+    model = variant.build(fw, data, profile, **variant.options)
+    if init_mode == "pinned":
+        initial = [value for _, value in fw.weights(model)]
+        make = variant.pinned_weights or default_pinned_weights
+        fw.set_weights(model, make(_pinned_rng(seeds), initial))
+    return model
+
+
+def _first_non_finite(history: Dict[str, List[float]]) -> Any:
+    """Where the training first left the finite numbers, with the last finite value seen."""
+    for metric in ("loss", "val_loss"):
+        values = history.get(metric, [])
+        for epoch, value in enumerate(values):
+            if not math.isfinite(value):
+                finite = [v for v in values[:epoch] if math.isfinite(v)]
+                return {"metric": metric, "epoch": epoch + 1, "value": value,
+                        "last_finite": finite[-1] if finite else None}
+    return None
+
+
+def execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds: Seeds,
+            profile_name: str) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    """Run one variant once; never raises for a failure of the framework (it becomes data)."""
+    started = time.perf_counter()
+    record = {"status": "ok", "error": None, "history": {}, "final": {}, "non_finite": None,
+              "data": {}, "weights": {"initial": [], "final": []}, "timing": {}}
+    arrays = {}  # type: Dict[str, Any]
+    try:
+        variant = case.variant(variant_name)
+        profile = case.profile_options(profile_name)
+        fw.seed(seeds.numpy, seeds.python, seeds.framework)
+        data = case.make_data(np.random.mtrand._rand, profile)
+        record["data"] = data_fingerprint(data)
+        model = _initialise(fw, case, variant, data, profile, init_mode, seeds)
+        initial = fw.weights(model)
+        record["weights"]["initial"] = weights_fingerprint(initial)
+        arrays["initial_weights"] = [value for _, value in initial]
+        if case.probe is not None:
+            arrays["probe_initial"] = fw.predict(model, case.probe(data))
+        built = time.perf_counter()
+        record["timing"]["build_s"] = built - started
+        options = fit_options(case, variant, profile)
+        if "x_val" in data:
+            options["validation_data"] = (data["x_val"], data["y_val"])
+        history = fw.fit(model, data["x"], data["y"], **options)
+        record["timing"]["fit_s"] = time.perf_counter() - built
+        record["history"] = history
+        record["final"] = {key: values[-1] for key, values in history.items() if values}
+        final = fw.weights(model)
+        record["weights"]["final"] = weights_fingerprint(final)
+        arrays["final_weights"] = [value for _, value in final]
+        if case.probe is not None:
+            arrays["probe_final"] = fw.predict(model, case.probe(data))
+        record["non_finite"] = _first_non_finite(history)
+        if record["non_finite"] is not None:
+            record["status"] = "nan"
+    except Unsupported as unsupported:
+        record["status"] = "skipped"
+        record["error"] = {"type": "Unsupported", "message": str(unsupported), "traceback": ""}
+    except Exception as error:  # a framework failure is data, not a crash of the harness
+        record["status"] = "error"
+        record["error"] = {"type": type(error).__name__, "message": str(error), "traceback": traceback.format_exc()}
+    record["timing"]["run_s"] = time.perf_counter() - started
+    return record, arrays

@@ -1,0 +1,185 @@
+"""The compatibility layer: the only module that imports TensorFlow or Keras.
+
+Cases ask for capabilities (``fw.layers.Dense``, ``fw.seed``, ``fw.fit``) and never for a
+version. Every difference between TF 1.x graph mode, ``tf.keras`` 2.x, standalone Keras 2 and
+Keras 3 on its three backends lives here, in one place.
+
+Which Keras is tested is chosen by the environment, as a user's script chooses it by its
+imports: ``HARNESS_KERAS=tf.keras`` (the default when TensorFlow is installed: ``from
+tensorflow import keras``) or ``HARNESS_KERAS=keras`` (``import keras``: standalone Keras 2,
+or Keras 3 on the backend that ``KERAS_BACKEND`` names).
+
+The framework is imported once per environment, in the runner's parent process; each run
+happens in a child forked from it (see :mod:`harness.isolation`), so nothing here may run a
+framework operation at import time.
+"""
+
+import os
+import random
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+HISTORY_ALIASES = {"acc": "accuracy", "val_acc": "val_accuracy"}
+
+
+class Framework(object):
+    """One imported Keras, with the few operations the harness needs from it."""
+
+    def __init__(self, flavour: str, keras: Any, tensorflow: Optional[Any]) -> None:
+        self.flavour = flavour
+        self.keras = keras
+        self.tf = tensorflow
+        self.layers = keras.layers
+        self.initializers = keras.initializers
+        self.Sequential = keras.models.Sequential
+        self.Model = keras.models.Model
+        self.Input = keras.layers.Input
+
+    # -- what is being tested -------------------------------------------------------------
+    @property
+    def keras_version(self) -> str:
+        version = getattr(self.keras, "__version__", None)
+        if version:
+            return str(version)
+        # From TF 2.13 on tf.keras has no __version__: it is the keras (or tf_keras) package.
+        for distribution in ("keras", "tf_keras"):
+            try:
+                return str(__import__(distribution).__version__)
+            except ImportError:
+                continue
+        return "unknown"
+
+    @property
+    def keras_generation(self) -> int:
+        """2 for Keras 2 (bundled or standalone), 3 for Keras 3."""
+        return 3 if self.keras_version.split(".")[0] == "3" else 2
+
+    @property
+    def backend(self) -> str:
+        try:
+            return str(self.keras.backend.backend())
+        except AttributeError:
+            return "tensorflow"
+
+    @property
+    def graph_mode(self) -> bool:
+        """True for TF 1.x, where Keras builds a graph and op-level seeds follow graph order."""
+        return self.tf is not None and self.tf.__version__.startswith("1.")
+
+    def describe(self) -> Dict[str, Any]:
+        return {
+            "keras_flavour": self.flavour,
+            "keras": self.keras_version,
+            "keras_generation": self.keras_generation,
+            "tensorflow": self.tf.__version__ if self.tf is not None else None,
+            "backend": self.backend,
+            "graph_mode": self.graph_mode,
+            "executing_eagerly": self._executing_eagerly(),
+        }
+
+    def _executing_eagerly(self) -> Optional[bool]:
+        if self.tf is None:
+            return None
+        return bool(self.tf.executing_eagerly())
+
+    def devices(self) -> List[str]:
+        """The devices the framework sees. Initialises the runtime: call only in a child."""
+        if self.tf is not None:
+            config = self.tf.config
+            lister = getattr(config, "list_physical_devices", None) or config.experimental.list_physical_devices
+            return ["{}:{}".format(device.device_type, device.name) for device in lister()]
+        if self.backend == "jax":
+            import jax
+            return [str(device) for device in jax.devices()]
+        if self.backend == "torch":
+            import torch
+            return ["cuda:{}".format(i) for i in range(torch.cuda.device_count())] or ["cpu"]
+        return []
+
+    # -- what a user's script does ----------------------------------------------------------
+    def seed(self, numpy_seed: int, python_seed: int, framework_seed: int) -> None:
+        """Seed as the seed documents' scripts do: NumPy, Python's ``random``, then the framework.
+
+        Keras 3 draws unseeded initialiser seeds from Python's ``random``, TF 1.x derives op
+        seeds from the graph-level seed and the graph's construction order; both are what a
+        user's fresh script sees, which is the point of the ``framework`` init mode.
+        """
+        np.random.seed(numpy_seed)
+        random.seed(python_seed)
+        if self.tf is not None:
+            if self.graph_mode:
+                self.tf.set_random_seed(framework_seed)
+            else:
+                self.tf.random.set_seed(framework_seed)
+        elif self.backend == "torch":
+            import torch
+            torch.manual_seed(framework_seed)
+
+    def optimizer(self, name: str, learning_rate: float) -> Any:
+        """An optimiser by class name; Keras 2.2.4 spells the rate ``lr``, Keras 3 ``learning_rate``."""
+        cls = getattr(self.keras.optimizers, name)
+        try:
+            return cls(learning_rate=learning_rate)
+        except TypeError:
+            return cls(lr=learning_rate)
+
+    def fit(self, model: Any, x: Any, y: Any, **options: Any) -> Dict[str, List[float]]:
+        """``model.fit`` silently, returning the history with one spelling of every key."""
+        options.setdefault("verbose", 0)
+        history = model.fit(x, y, **options).history
+        return {HISTORY_ALIASES.get(key, key): [float(value) for value in values] for key, values in history.items()}
+
+    def predict(self, model: Any, x: Any) -> np.ndarray:
+        return np.asarray(model.predict(x, verbose=0) if self.keras_generation == 3 else model.predict(x))
+
+    def weights(self, model: Any) -> List[Tuple[str, np.ndarray]]:
+        """(name, value) of every weight, in ``get_weights`` order, names without ``:0``."""
+        names = [self._weight_name(weight) for weight in model.weights]
+        values = [np.array(value) for value in model.get_weights()]
+        return list(zip(names, values))
+
+    @staticmethod
+    def _weight_name(weight: Any) -> str:
+        name = getattr(weight, "path", None) or weight.name
+        return name[:-2] if name.endswith(":0") else name
+
+    def set_weights(self, model: Any, values: Sequence[np.ndarray]) -> None:
+        model.set_weights([np.asarray(value) for value in values])
+
+
+def load(flavour: Optional[str] = None) -> Framework:
+    """Import the Keras that this environment tests (see the module docstring)."""
+    flavour = flavour or os.environ.get("HARNESS_KERAS") or _default_flavour()
+    if flavour == "tf.keras":
+        import tensorflow
+        _quiet(tensorflow)
+        return Framework(flavour, tensorflow.keras, tensorflow)
+    if flavour == "keras":
+        import keras
+        tensorflow = None
+        if _backend_of(keras) == "tensorflow":
+            import tensorflow
+            _quiet(tensorflow)
+        return Framework(flavour, keras, tensorflow)
+    raise ValueError("HARNESS_KERAS must be 'tf.keras' or 'keras'. Received: {!r}".format(flavour))
+
+
+def _quiet(tensorflow: Any) -> None:
+    """Silence TF's Python-side deprecation logging, which would bury the runner's progress."""
+    tensorflow.compat.v1.logging.set_verbosity(tensorflow.compat.v1.logging.ERROR)
+
+
+def _default_flavour() -> str:
+    try:
+        import tensorflow  # noqa: F401
+    except ImportError:
+        return "keras"
+    return "tf.keras"
+
+
+def _backend_of(keras: Any) -> str:
+    try:
+        return str(keras.backend.backend())
+    except AttributeError:
+        return "tensorflow"
