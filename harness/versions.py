@@ -9,7 +9,7 @@ ignored, which is what "fixed in 2.0" means to a user.
 import re
 from typing import Mapping, Optional, Tuple
 
-_CLAUSE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_.\-]*)\s*(<=|>=|==|!=|<|>)\s*([0-9][0-9.]*)\s*$")
+_CLAUSE = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_.\-]*)?\s*(<=|>=|==|!=|<|>)\s*([0-9][0-9.]*)\s*$")
 _COMPARE = {
     "<": lambda a, b: a < b,
     "<=": lambda a, b: a <= b,
@@ -34,13 +34,18 @@ def _padded(a: Tuple[int, ...], b: Tuple[int, ...]) -> Tuple[Tuple[int, ...], Tu
 
 
 def parse(requirement: str) -> list:
-    """``"tensorflow>=1.0,<2.0"`` → ``[("tensorflow", ">=", (1, 0)), ("tensorflow", "<", (2, 0))]``."""
+    """``"tensorflow>=1.0,<2.0"`` → ``[("tensorflow", ">=", (1, 0)), ("tensorflow", "<", (2, 0))]``.
+
+    As in a pip requirement, clauses after the first may leave the name out.
+    """
     clauses = []
+    name = None
     for text in requirement.split(","):
         match = _CLAUSE.match(text)
-        if not match:
+        if not match or not (match.group(1) or name):
             raise ValueError("cannot read requirement {!r}: expected e.g. 'tensorflow<2.0'".format(text.strip()))
-        clauses.append((match.group(1).lower(), match.group(2), release(match.group(3))))
+        name = (match.group(1) or name).lower()
+        clauses.append((name, match.group(2), release(match.group(3))))
     return clauses
 
 

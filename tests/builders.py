@@ -1,0 +1,66 @@
+"""Hand-built runs and reports for the framework-free tests (no TensorFlow anywhere here)."""
+
+import copy
+
+import numpy as np
+
+from harness import checking, report, runner
+from harness.case import Case, Check, KnownFailure, Limit, Seeds, Variant
+from harness.fingerprint import weights_fingerprint
+from harness.measures import trajectory_difference
+from harness.run_result import RunResult
+
+ENVIRONMENT = {
+    "name": "unit", "tox_env": None,
+    "python": {"version": "3.11.7", "implementation": "CPython", "executable": "python"},
+    "platform": {"system": "Linux", "release": "6", "machine": "x86_64", "node": "n"},
+    "cpu": {"model": None, "count": 2},
+    "framework": {"keras_flavour": "tf.keras", "keras": "2.2.4-tf", "keras_generation": 2, "tensorflow": "1.14.0",
+                  "backend": "tensorflow", "graph_mode": True, "executing_eagerly": False, "devices": ["CPU:0"]},
+    "numpy": "1.16.6", "determinism": {"PYTHONHASHSEED": None}, "packages": {"numpy": "1.16.6"},
+}
+SETTINGS = {"selected": [], "repeats": 1, "init_modes": ["framework", "pinned"], "profile": "default",
+            "timeout_s": 60.0, "jobs": 1, "determinism_reruns": False}
+
+
+def run_result(variant, init_mode="framework", repeat=0, loss=(1.0, 0.5), weights=None, status="ok", replica=0):
+    weights = [np.ones((2, 2), "float32"), np.zeros(2, "float32")] if weights is None else weights
+    named = [("w{}".format(i), w) for i, w in enumerate(weights)]
+    record = {"status": status, "error": None, "history": {"loss": list(loss), "val_loss": list(loss)},
+              "final": {"loss": loss[-1], "val_loss": loss[-1]}, "non_finite": None, "data": {},
+              "weights": {"initial": weights_fingerprint(named), "final": weights_fingerprint(named)},
+              "timing": {"run_s": 0.1}}
+    return RunResult(variant, init_mode, repeat, Seeds(1, 2, 3), record, {"initial_weights": weights, "final_weights": weights},
+                     replica)
+
+
+def identity_check(known=()):
+    return Check(id="identity", kind="invariant", description="a and b train alike", variants=("a", "b"),
+                 measure=trajectory_difference("a", "b"), limit=Limit("<=", 1e-6), known_failures=known)
+
+
+TF1_BUG = KnownFailure(when="tensorflow<2.0", init_modes=("framework",), reason="seed order", source="seed 001")
+
+
+def report_with(results, check=None, versions=None):
+    """A complete, valid report of one case judged on ``results`` (RunResults)."""
+    check = check or identity_check((TF1_BUG,))
+    versions = versions or {"tensorflow": "1.14.0"}
+    groups = {}
+    for result in results:
+        if result.replica == 0:
+            groups.setdefault((result.init_mode, result.repeat), {})[result.variant] = result
+    document = report.new_report(copy.deepcopy(SETTINGS), copy.deepcopy(ENVIRONMENT))
+    document["cases"] = [{
+        "id": "toy", "title": "Toy", "description": "", "sources": ["tests"], "file": "toy.py", "source_hash": "0",
+        "profile": "default", "variants": [{"name": "a", "description": ""}, {"name": "b", "description": ""}],
+        "runs": [runner._run_entry(r) for r in results], "determinism": runner.determinism(results),
+        "checks": [checking.judge(check, groups, versions)], "complete": True}]
+    document["complete"] = True
+    document["summary"] = runner.summarise(document)
+    return document
+
+
+def toy_case():
+    return Case(id="toy", title="Toy", sources=("tests",), variants=(Variant("a", lambda *a: None), Variant("b", lambda *a: None)),
+                make_data=lambda rng, profile: {}, checks=(identity_check(),))

@@ -1,0 +1,89 @@
+import math
+
+import numpy as np
+
+from builders import TF1_BUG, identity_check, report_with, run_result
+from harness import checking
+from harness.case import Check, Limit
+from harness.measures import final_metric
+
+TF1 = {"tensorflow": "1.14.0"}
+TF2 = {"tensorflow": "2.21.0"}
+DIFFERENT = [np.full((2, 2), 2.0, "float32"), np.zeros(2, "float32")]
+
+
+def judge(check, runs, versions, init_mode="framework"):
+    return checking.judge(check, {(init_mode, 0): {r.variant: r for r in runs}}, versions)
+
+
+def test_equal_runs_pass():
+    result = judge(identity_check(), [run_result("a"), run_result("b")], TF2)
+    assert result["verdict"] == "pass" and result["groups"][0]["measured"] == 0.0
+
+
+def test_unknown_difference_fails_and_names_where_runs_parted():
+    result = judge(identity_check(), [run_result("a"), run_result("b", weights=DIFFERENT)], TF2)
+    group = result["groups"][0]
+    assert result["verdict"] == "fail"
+    assert group["details"]["first_divergence"] == "initial_weights"
+    assert group["details"]["initial_weights"] == 1.0
+
+
+def test_declared_bug_is_a_known_failure_only_where_declared():
+    check = identity_check((TF1_BUG,))
+    runs = [run_result("a"), run_result("b", weights=DIFFERENT)]
+    assert judge(check, runs, TF1)["verdict"] == "known_failure"
+    assert judge(check, runs, TF2)["verdict"] == "fail"  # the bug is declared for TF < 2.0 only
+    assert judge(check, runs, TF1, init_mode="pinned")["verdict"] == "fail"  # and for framework init only
+
+
+def test_known_failure_that_passes_is_reported_fixed():
+    result = judge(identity_check((TF1_BUG,)), [run_result("a"), run_result("b")], TF1)
+    assert result["verdict"] == "fixed"
+
+
+def test_checks_of_unfinished_or_skipped_runs_are_not_judged():
+    crashed = judge(identity_check(), [run_result("a"), run_result("b", status="error")], TF2)
+    assert crashed["verdict"] == "error" and "b (error)" in crashed["groups"][0]["reason"]
+    skipped = judge(identity_check(), [run_result("a"), run_result("b", status="skipped")], TF2)
+    assert skipped["verdict"] == "skipped"
+    missing = judge(identity_check(), [run_result("a")], TF2)
+    assert missing["verdict"] == "error" and "no run of b" in missing["groups"][0]["reason"]
+
+
+def test_nan_measurement_never_passes():
+    check = Check(id="low_loss", kind="characterisation", description="d", variants=("a",),
+                  measure=final_metric("a", "loss"), limit=Limit("<=", 10.0))
+    result = judge(check, [run_result("a", loss=(1.0, math.nan), status="nan")], TF2)
+    assert result["verdict"] == "fail"
+
+
+def test_a_measure_that_raises_is_an_error_not_a_crash():
+    check = Check(id="broken", kind="invariant", description="d", variants=("a",),
+                  measure=lambda runs: 1 / 0, limit=Limit("<=", 1.0))
+    result = judge(check, [run_result("a")], TF2)
+    assert result["verdict"] == "error" and "ZeroDivisionError" in result["groups"][0]["reason"]
+
+
+def test_overall_verdict_is_the_most_severe():
+    assert checking.overall(["pass", "known_failure", "pass"]) == "known_failure"
+    assert checking.overall(["known_failure", "fail"]) == "fail"
+    assert checking.overall(["pass", "error"]) == "error"
+
+
+def test_summary_fails_the_environment_only_for_unexpected_results():
+    known = report_with([run_result("a"), run_result("b", weights=DIFFERENT)])
+    assert known["summary"]["exit_status"] == 0
+    unexpected = report_with([run_result("a"), run_result("b", weights=DIFFERENT)], versions=TF2)
+    assert unexpected["summary"]["exit_status"] == 1
+    assert unexpected["summary"]["unexpected"] == ["toy/identity: fail"]
+    fixed = report_with([run_result("a"), run_result("b")])
+    assert fixed["summary"]["unexpected"] == ["toy/identity: fixed"]
+
+
+def test_determinism_compares_bits_of_the_two_replicas():
+    from harness.runner import determinism
+    same = determinism([run_result("a"), run_result("a", replica=1)])
+    assert same == [{"variant": "a", "init_mode": "framework", "bitwise_identical": True, "differing": []}]
+    moved = determinism([run_result("a"), run_result("a", replica=1, loss=(1.0, 0.5000001))])
+    assert moved[0]["bitwise_identical"] is False and moved[0]["differing"] == ["loss", "val_loss"]

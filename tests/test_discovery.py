@@ -1,0 +1,57 @@
+import pytest
+
+from harness.discovery import discover
+from harness.errors import CaseFileError
+
+GOOD = '''
+from harness.case import Case, Variant
+CASE = Case(id="good", title="Good", sources=["tests"], variants=[Variant("only", lambda fw, data, profile: None)],
+            make_data=lambda rng, profile: {}, checks=[])
+'''
+
+
+@pytest.mark.parametrize("source, problem", [
+    ("CASE = Case(\n", "line 1: syntax error"),
+    ("x = 1\n", "defines no CASE"),
+    ("CASE = 3\n", "CASE must be a harness.case.Case. Received: int"),
+    (GOOD.replace('id="good"', 'id="Bad Id"'), "a case's id must be a lower-case identifier"),
+    (GOOD.replace('title="Good", ', ""), "missing 1 required positional argument: 'title'"),
+    (GOOD.replace('checks=[]', 'checks=[], colour="red"'), "unexpected keyword argument 'colour'"),
+    (GOOD.replace('checks=[]', 'checks=["not a check"]'), "checks must be a list of Check"),
+    (GOOD.replace("from harness.case import Case, Variant",
+                  "from harness.case import Case, Check, Limit, Variant\nC = Check(id='c', kind='folklore', description='d', "
+                  "variants=['only'], measure=len, limit=Limit('<=', 1))"), "kind must be one of ('invariant', 'characterisation')"),
+    ("import no_such_module\n", "ModuleNotFoundError: No module named 'no_such_module'"),
+])
+def test_a_broken_case_file_is_one_line_naming_file_and_problem(make_cases, source, problem):
+    folder = make_cases({"good.py": GOOD, "broken.py": source})
+    loaded, errors = discover(folder)
+    assert [item.case.id for item in loaded] == ["good"]  # the other case still loads
+    assert len(errors) == 1
+    message = str(errors[0])
+    assert message.startswith(folder + "/broken.py: ") and problem in message and "\n" not in message
+
+
+def test_duplicate_case_ids_name_both_files(make_cases):
+    folder = make_cases({"a.py": GOOD, "b.py": GOOD})
+    loaded, errors = discover(folder)
+    assert len(loaded) == 1
+    assert str(errors[0]) == "{0}/b.py: case id 'good' is already used by {0}/a.py".format(folder)
+
+
+def test_selection_by_glob_or_substring(make_cases):
+    folder = make_cases({"a.py": GOOD, "b.py": GOOD.replace('id="good"', 'id="other_case"')})
+    assert [i.case.id for i in discover(folder, ["oth*"])[0]] == ["other_case"]
+    assert [i.case.id for i in discover(folder, ["goo"])[0]] == ["good"]
+    assert discover(folder, ["nothing"])[0] == []
+
+
+def test_private_files_are_not_cases(make_cases):
+    folder = make_cases({"_shared.py": "x = 1\n", "a.py": GOOD})
+    loaded, errors = discover(folder)
+    assert len(loaded) == 1 and errors == []
+
+
+def test_missing_folder_is_a_user_error(tmp_path):
+    with pytest.raises(CaseFileError, match="no such cases folder"):
+        discover(str(tmp_path / "nope"))

@@ -1,0 +1,50 @@
+import os
+import signal
+import time
+
+from harness.isolation import run_isolated
+
+
+def collect(tasks, jobs=2, timeout=5.0):
+    outcomes = {}
+    run_isolated(tasks, jobs, timeout, lambda key, outcome: outcomes.__setitem__(key, outcome))
+    return outcomes
+
+
+def test_each_ending_is_told_apart_and_every_task_is_reported():
+    def kill_self():
+        os.kill(os.getpid(), signal.SIGKILL)
+    outcomes = collect([
+        ("returns", lambda: {"value": 42}),
+        ("raises", lambda: 1 / 0),
+        ("killed", kill_self),
+        ("exits", lambda: os._exit(3)),
+        ("hangs", lambda: time.sleep(60)),
+    ], timeout=2.0)
+    assert outcomes["returns"].ending == "returned" and outcomes["returns"].value == {"value": 42}
+    assert outcomes["raises"].ending == "raised" and "ZeroDivisionError" in outcomes["raises"].detail
+    assert outcomes["killed"].ending == "crashed" and "SIGKILL" in outcomes["killed"].detail
+    assert outcomes["exits"].ending == "crashed" and "exit code 3" in outcomes["exits"].detail
+    assert outcomes["hangs"].ending == "timeout" and outcomes["hangs"].seconds < 10
+
+
+def test_children_run_in_fresh_processes_forked_from_the_parent():
+    marker = {"parent_state": "set before fork"}
+    outcomes = collect([(i, lambda: (os.getpid(), marker["parent_state"])) for i in range(3)])
+    pids = {outcome.value[0] for outcome in outcomes.values()}
+    assert len(pids) == 3 and os.getpid() not in pids
+    assert {outcome.value[1] for outcome in outcomes.values()} == {"set before fork"}
+
+
+def test_at_most_jobs_children_at_once(tmp_path):
+    def hold(index):
+        def run():
+            (tmp_path / "start{}".format(index)).write_text(str(time.time()))
+            time.sleep(0.5)
+            (tmp_path / "end{}".format(index)).write_text(str(time.time()))
+        return run
+    collect([(i, hold(i)) for i in range(3)], jobs=1)
+    spans = [(float((tmp_path / "start{}".format(i)).read_text()), float((tmp_path / "end{}".format(i)).read_text()))
+             for i in range(3)]
+    spans.sort()
+    assert all(later[0] >= earlier[1] for earlier, later in zip(spans, spans[1:]))
