@@ -100,6 +100,7 @@ CASE = Case(
             variants=("model2", "model3"),
             measure=trajectory_difference("model2", "model3", tolerance=1e-5),
             limit=Limit("<=", 1e-5),
+            compares_variants=True,
         ),
         Check(
             id="model2_outputs_track_model3",
@@ -108,6 +109,7 @@ CASE = Case(
             variants=("model2", "model3"),
             measure=output_difference("model2", "model3", when="final"),
             limit=Limit("<=", 1e-5),
+            compares_variants=True,
         ),
         Check(
             id="model1_ahead_of_model2_under_adam",

@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
 
 CHECK_KINDS = ("invariant", "characterisation")
 INIT_MODES = ("framework", "pinned")
+KERAS_FLAVOURS = ("tf.keras", "keras")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -97,23 +98,30 @@ class KnownFailure(object):
     """A check that is known to fail in some framework versions: a documented framework bug.
 
     ``when`` is a requirement such as ``"tensorflow<2.0"`` (several joined by ``,`` must all
-    hold); ``init_modes`` restricts it to the initialisation modes where the bug shows; ``source``
-    says where the bug is documented (a seed document, an issue link).
+    hold); ``init_modes`` and ``keras_flavours`` restrict it to the initialisation modes and the
+    Keras imports (``tf.keras`` or standalone ``keras``) where the bug shows; ``source`` says
+    where the bug is documented (a seed document, an issue link).
     """
 
-    def __init__(self, when: str, reason: str, source: str, init_modes: Sequence[str] = INIT_MODES) -> None:
+    def __init__(self, when: str, reason: str, source: str, init_modes: Sequence[str] = INIT_MODES,
+                 keras_flavours: Sequence[str] = KERAS_FLAVOURS) -> None:
         _require(isinstance(when, str) and bool(when.strip()), "a known failure needs 'when', e.g. 'tensorflow<2.0'")
         _require(isinstance(reason, str) and bool(reason.strip()), "a known failure needs a 'reason'")
         _require(isinstance(source, str) and bool(source.strip()), "a known failure needs a 'source'")
         for mode in init_modes:
             _require(mode in INIT_MODES, "init mode must be one of {}. Received: {!r}".format(INIT_MODES, mode))
+        for flavour in keras_flavours:
+            _require(flavour in KERAS_FLAVOURS,
+                     "keras flavour must be one of {}. Received: {!r}".format(KERAS_FLAVOURS, flavour))
         self.when = when
         self.reason = reason
         self.source = source
         self.init_modes = tuple(init_modes)
+        self.keras_flavours = tuple(keras_flavours)
 
     def as_dict(self) -> Dict[str, Any]:
-        return {"when": self.when, "reason": self.reason, "source": self.source, "init_modes": list(self.init_modes)}
+        return {"when": self.when, "reason": self.reason, "source": self.source, "init_modes": list(self.init_modes),
+                "keras_flavours": list(self.keras_flavours)}
 
 
 class Measurement(object):
@@ -135,6 +143,11 @@ class Check(object):
     name (only the variants listed in ``variants``), and returns a :class:`Measurement` or a
     float. The verdict is ``limit.holds(value)``. An ``invariant`` failing is a framework bug;
     a ``characterisation`` failing means documented behaviour changed and is worth a flag.
+
+    ``compares_variants=True`` declares that ``measure`` is a distance between the check's two
+    variants. The harness then also applies it to two runs of *one* variant with the same seeds
+    (the determinism re-run): that is the environment's own run-to-run noise, and a difference
+    within it cannot be told from noise (verdict ``noise``), however small the limit.
     """
 
     def __init__(
@@ -147,6 +160,7 @@ class Check(object):
         limit: Limit,
         known_failures: Sequence[KnownFailure] = (),
         init_modes: Sequence[str] = INIT_MODES,
+        compares_variants: bool = False,
     ) -> None:
         _require_id("a check's id", id)
         _require(kind in CHECK_KINDS, "check '{}': kind must be one of {}. Received: {!r}".format(id, CHECK_KINDS, kind))
@@ -159,6 +173,8 @@ class Check(object):
         _require(isinstance(limit, Limit), "check '{}': limit must be a Limit. Received: {!r}".format(id, limit))
         for known in known_failures:
             _require(isinstance(known, KnownFailure), "check '{}': known_failures must hold KnownFailure".format(id))
+        _require(not compares_variants or len(variants) == 2,
+                 "check '{}': compares_variants needs exactly two variants. Received: {!r}".format(id, variants))
         for mode in init_modes:
             _require(mode in INIT_MODES, "check '{}': init mode must be one of {}. Received: {!r}".format(id, INIT_MODES, mode))
         self.id = id
@@ -169,6 +185,7 @@ class Check(object):
         self.limit = limit
         self.known_failures = tuple(known_failures)
         self.init_modes = tuple(init_modes)
+        self.compares_variants = compares_variants
 
 
 class Variant(object):

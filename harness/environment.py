@@ -86,5 +86,6 @@ def requirement_versions(environment: Dict[str, Any]) -> Dict[str, Optional[str]
         "keras": framework.get("keras"),
         "numpy": environment.get("numpy"),
         "python": environment["python"]["version"],
+        "keras_flavour": framework.get("keras_flavour"),
     })
     return versions

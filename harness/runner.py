@@ -134,7 +134,11 @@ def judge_case(item: LoadedCase, results: Sequence[RunResult], versions: Dict[st
     for result in results:
         if result.replica == 0:
             groups[(result.init_mode, result.repeat)][result.variant] = result
-    return [checking.judge(check, groups, versions) for check in item.case.checks]
+    replicas = collections.defaultdict(dict)  # type: Dict[str, Dict[str, Any]]
+    for result in results:
+        if result.repeat == 0 and result.replica == 1 and result.variant in groups[(result.init_mode, 0)]:
+            replicas[result.init_mode][result.variant] = (groups[(result.init_mode, 0)][result.variant], result)
+    return [checking.judge(check, groups, versions, replicas) for check in item.case.checks]
 
 
 def summarise(document: Dict[str, Any]) -> Dict[str, Any]:

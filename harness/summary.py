@@ -6,7 +6,7 @@ from typing import Any, Dict, List
 from harness.strict_json import decode_float
 
 MAX_GROUP_LINES = 4
-MARKS = {"pass": "PASS", "fail": "FAIL", "known_failure": "KNOWN", "fixed": "FIXED!", "error": "ERROR", "skipped": "SKIP"}
+MARKS = {"pass": "PASS", "fail": "FAIL", "known_failure": "KNOWN", "fixed": "FIXED!", "noise": "NOISE", "error": "ERROR", "skipped": "SKIP"}
 
 
 def _number(value: Any) -> str:

@@ -5,10 +5,11 @@ import numpy as np
 from builders import TF1_BUG, identity_check, report_with, run_result
 from harness import checking
 from harness.case import Check, Limit
-from harness.measures import final_metric
+from harness.measures import final_metric, trajectory_difference
 
-TF1 = {"tensorflow": "1.14.0"}
-TF2 = {"tensorflow": "2.21.0"}
+TF1 = {"tensorflow": "1.14.0", "keras_flavour": "tf.keras"}
+TF1_STANDALONE_KERAS = {"tensorflow": "1.14.0", "keras_flavour": "keras"}
+TF2 = {"tensorflow": "2.21.0", "keras_flavour": "tf.keras"}
 DIFFERENT = [np.full((2, 2), 2.0, "float32"), np.zeros(2, "float32")]
 
 
@@ -35,6 +36,7 @@ def test_declared_bug_is_a_known_failure_only_where_declared():
     assert judge(check, runs, TF1)["verdict"] == "known_failure"
     assert judge(check, runs, TF2)["verdict"] == "fail"  # the bug is declared for TF < 2.0 only
     assert judge(check, runs, TF1, init_mode="pinned")["verdict"] == "fail"  # and for framework init only
+    assert judge(check, runs, TF1_STANDALONE_KERAS)["verdict"] == "fail"  # and for tf.keras only
 
 
 def test_known_failure_that_passes_is_reported_fixed():
@@ -87,3 +89,38 @@ def test_determinism_compares_bits_of_the_two_replicas():
     assert same == [{"variant": "a", "init_mode": "framework", "bitwise_identical": True, "differing": []}]
     moved = determinism([run_result("a"), run_result("a", replica=1, loss=(1.0, 0.5000001))])
     assert moved[0]["bitwise_identical"] is False and moved[0]["differing"] == ["loss", "val_loss"]
+
+
+def noisy_check(known=()):
+    return Check(id="identity", kind="invariant", description="a and b train alike", variants=("a", "b"),
+                 measure=trajectory_difference("a", "b"), limit=Limit("<=", 1e-6), known_failures=known,
+                 compares_variants=True)
+
+
+def judge_with_replicas(check, runs, replicas, versions=TF2):
+    pairs = {name: (next(r for r in runs if r.variant == name), again) for name, again in replicas.items()}
+    return checking.judge(check, {("framework", 0): {r.variant: r for r in runs}}, versions, {"framework": pairs})
+
+
+def test_a_difference_within_the_run_to_run_noise_cannot_be_told():
+    runs = [run_result("a", loss=(1.0, 0.5)), run_result("b", loss=(1.0, 0.502))]
+    replicas = {"a": run_result("a", loss=(1.0, 0.501), replica=1), "b": run_result("b", loss=(1.0, 0.502), replica=1)}
+    result = judge_with_replicas(noisy_check(), runs, replicas)
+    group = result["groups"][0]
+    assert result["verdict"] == "noise" and "not deterministic enough" in group["reason"]
+    assert abs(group["details"]["run_to_run_noise"] - 0.001) < 1e-9
+    # a known failure within noise is not claimed either way
+    assert judge_with_replicas(noisy_check((TF1_BUG,)), runs, replicas, TF1)["verdict"] == "noise"
+
+
+def test_a_difference_far_beyond_the_noise_still_fails():
+    runs = [run_result("a", loss=(1.0, 0.5)), run_result("b", loss=(1.0, 0.9))]
+    replicas = {"a": run_result("a", loss=(1.0, 0.501), replica=1)}
+    assert judge_with_replicas(noisy_check(), runs, replicas)["verdict"] == "fail"
+
+
+def test_deterministic_environments_have_zero_noise_and_keep_the_strict_limit():
+    runs = [run_result("a", loss=(1.0, 0.5)), run_result("b", loss=(1.0, 0.50001))]
+    replicas = {"a": run_result("a", loss=(1.0, 0.5), replica=1)}
+    result = judge_with_replicas(noisy_check(), runs, replicas)
+    assert result["verdict"] == "fail" and result["groups"][0]["details"]["run_to_run_noise"] == 0.0

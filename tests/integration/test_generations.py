@@ -1,0 +1,62 @@
+"""The compatibility layer on another framework generation, through the command a user runs.
+
+The rest of the integration suite runs on the test env's TensorFlow (Keras 3). This test runs
+``tox -e tf114`` (Python 3.7, TF 1.14 graph mode, tf.keras 2.2.4) and checks that the harness, by
+itself, finds the seed's bug with the seed's figures. Where Python 3.7 or tox cannot be found it is
+skipped with the reason, unless ``HARNESS_REQUIRE_GENERATIONS=1`` (set by ``.ci/run``) makes that a
+failure.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from harness.strict_json import decode_float
+from integration.conftest import ROOT
+
+
+def unavailable(reason):
+    if os.environ.get("HARNESS_REQUIRE_GENERATIONS") == "1":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def tox_env(name, output, *arguments):
+    tox = shutil.which("tox")
+    if tox is None:
+        unavailable("tox is not on PATH")
+    # Settings of the enclosing tox env must not leak into the nested one.
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith("TOX_") and key not in ("VIRTUAL_ENV", "PYTHONPATH")}
+    completed = subprocess.run([tox, "-e", name, "--", "--output", str(output)] + list(arguments), cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=1200)
+    if "interpreter not found" in completed.stdout or "could not find python interpreter" in completed.stdout.lower():
+        unavailable("{}'s interpreter was not found (on pyenv machines set PYENV_VERSION to include it)".format(name))
+    return completed
+
+
+def test_tf114_finds_the_seed_bug_with_the_seed_figures(tmp_path):
+    output = tmp_path / "tf114.json"
+    completed = tox_env("tf114", output, "-k", "linear_autoencoder", "--repeats", "1")
+    assert completed.returncode == 0, completed.stdout[-4000:]
+    document = json.loads(output.read_text())
+    framework = document["environment"]["framework"]
+    assert (framework["tensorflow"], framework["keras"], framework["graph_mode"]) == ("1.14.0", "2.2.4-tf", True)
+    assert document["environment"]["python"]["version"].startswith("3.7.")
+    case = document["cases"][0]
+    final = {(run["variant"], run["init_mode"]): round(decode_float(run["final"]["val_loss"]), 4)
+             for run in case["runs"] if run["replica"] == 0}
+    # The figures the seed document's own code gives on TF 1.14 in a fresh process.
+    assert final[("plain", "framework")] == 1.2729
+    assert final[("linear_activation", "framework")] == 0.7751
+    assert final[("bn", "framework")] == 1.0680
+    assert final[("bn_linear_activation", "framework")] == 1.1230
+    identity = {check["id"]: check for check in case["checks"]}["linear_activation_is_identity"]
+    assert identity["by_init_mode"] == {"framework": "known_failure", "pinned": "pass"}
+    framework_group = next(g for g in identity["groups"] if g["init_mode"] == "framework")
+    assert framework_group["details"]["first_divergence"] == "initial_weights"
+    assert framework_group["known_failure"]["source"].startswith("seeds/001_68287fb2e141d392.txt")
+    assert document["summary"]["exit_status"] == 0
