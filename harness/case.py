@@ -234,7 +234,9 @@ class Case(object):
     and are identical in every environment). ``fit_options`` are the document's training
     arguments; ``profiles`` may override options per profile (``default`` is small enough for a
     2-core CPU, ``full`` is the document's size). ``probe(data)`` selects inputs whose
-    predictions are recorded before and after training, for checks on outputs.
+    predictions are recorded before and after training, for checks on outputs. ``tolerance``
+    ``(atol, rtol)`` is what ``harness compare`` allows between environments before it even
+    looks at the measured noise.
     """
 
     def __init__(
@@ -250,6 +252,7 @@ class Case(object):
         seeds: Seeds = Seeds(1, 2, 3),
         probe: Optional[Callable[[Dict[str, Any]], Any]] = None,
         description: str = "",
+        tolerance: Tuple[float, float] = (1e-6, 1e-5),
     ) -> None:
         _require_id("a case's id", id)
         _require(isinstance(title, str) and bool(title.strip()), "case '{}' needs a title".format(id))
@@ -282,6 +285,9 @@ class Case(object):
         _require(isinstance(seeds, Seeds), "case '{}': seeds must be Seeds(numpy, python, framework)".format(id))
         if probe is not None:
             _require_callable("case '{}': probe".format(id), probe)
+        _require(isinstance(tolerance, tuple) and len(tolerance) == 2 and all(
+            isinstance(t, (int, float)) and not isinstance(t, bool) and t >= 0 for t in tolerance),
+            "case '{}': tolerance must be (atol, rtol), two non-negative numbers. Received: {!r}".format(id, tolerance))
         self.id = id
         self.title = title
         self.sources = tuple(sources)
@@ -293,6 +299,7 @@ class Case(object):
         self.seeds = seeds
         self.probe = probe
         self.description = description
+        self.tolerance = {"atol": float(tolerance[0]), "rtol": float(tolerance[1])}
 
     def variant(self, name: str) -> Variant:
         for variant in self.variants:

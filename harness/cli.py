@@ -1,4 +1,4 @@
-"""Command line: ``python -m harness run|list|validate`` (also installed as ``keras-harness``).
+"""Command line: ``python -m harness run|list|validate|compare`` (also installed as ``keras-harness``).
 
 User errors print one line and exit 2; an environment whose invariants fail unexpectedly, or
 whose runs crash, exits 1; otherwise 0. Interrupted runs exit 130 (SIGINT) or 143 (SIGTERM)
@@ -52,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--cases", default="cases")
     validate = commands.add_parser("validate", help="check report files against the schema")
     validate.add_argument("reports", nargs="+")
+    compare = commands.add_parser("compare", help="compare reports across environments (exit 1 when the gate fails)")
+    compare.add_argument("reports", nargs="+", help="per-environment reports, e.g. reports/*.json")
+    compare.add_argument("--baseline", help="environment to compare every other against (default: all pairs)")
+    compare.add_argument("--output", default=os.path.join("reports", "comparison.json"), help="default: %(default)s")
+    compare.add_argument("--markdown", default=os.path.join("reports", "comparison.md"),
+                         help="Markdown summary for a CI job summary or PR comment (default: %(default)s)")
     return parser
 
 
@@ -97,9 +103,37 @@ def _validate(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(arguments: argparse.Namespace) -> int:
+    from harness import compare, present, report, schema
+    from harness.strict_json import dumps, to_plain, write_atomically
+    documents = []
+    for path in arguments.reports:
+        if os.path.abspath(path) in (os.path.abspath(arguments.output), os.path.abspath(arguments.markdown)):
+            continue  # reports/*.json also matches the previous comparison
+        document = report.load(path)
+        name = document["environment"]["name"]
+        if name in [n for n, _ in documents]:
+            raise UserError("{}: environment '{}' is already given by another report".format(path, name))
+        documents.append((name, document))
+    if len(documents) < 2:
+        raise UserError("compare needs at least two reports of different environments; got {}".format(len(documents)))
+    if arguments.baseline and arguments.baseline not in [name for name, _ in documents]:
+        raise UserError("--baseline {}: no such environment among {}".format(
+            arguments.baseline, ", ".join(name for name, _ in documents)))
+    comparison = compare.compare(documents, arguments.baseline)
+    problems = schema.validation_errors(to_plain(comparison), schema.load_schema(schema.COMPARISON_SCHEMA_PATH))
+    if problems:
+        raise AssertionError("refusing to write an invalid comparison: " + "; ".join(problems[:5]))
+    write_atomically(arguments.output, dumps(comparison) + "\n")
+    write_atomically(arguments.markdown, present.markdown(comparison))
+    sys.stdout.write(present.terminal(comparison))
+    sys.stdout.write("comparison: {}, summary: {}\n".format(arguments.output, arguments.markdown))
+    return 1 if comparison["gate"]["failed"] else 0
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     arguments = _parser().parse_args(argv)
-    commands = {"run": _run, "list": _list, "validate": _validate}
+    commands = {"run": _run, "list": _list, "validate": _validate, "compare": _compare}
     if arguments.command not in commands:
         _parser().print_help()
         return EXIT_USER_ERROR

@@ -85,6 +85,7 @@ def _case_entry(item: LoadedCase, profile: str) -> Dict[str, Any]:
     case = item.case
     return {"id": case.id, "title": case.title, "description": case.description.strip(), "sources": list(case.sources),
             "file": item.relative_path, "source_hash": item.source_hash, "profile": profile,
+            "tolerance": dict(case.tolerance),
             "variants": [{"name": v.name, "description": v.description} for v in case.variants],
             "runs": [], "determinism": [], "checks": [], "complete": False}
 

@@ -54,6 +54,7 @@ def report_with(results, check=None, versions=None):
     document = report.new_report(copy.deepcopy(SETTINGS), copy.deepcopy(ENVIRONMENT))
     document["cases"] = [{
         "id": "toy", "title": "Toy", "description": "", "sources": ["tests"], "file": "toy.py", "source_hash": "0",
+        "tolerance": {"atol": 1e-6, "rtol": 1e-5},
         "profile": "default", "variants": [{"name": "a", "description": ""}, {"name": "b", "description": ""}],
         "runs": [runner._run_entry(r) for r in results], "determinism": runner.determinism(results),
         "checks": [checking.judge(check, groups, versions)], "complete": True}]

@@ -15,7 +15,7 @@ import subprocess
 import pytest
 
 from harness.strict_json import decode_float
-from integration.conftest import ROOT
+from integration.conftest import ROOT, run_harness
 
 
 def unavailable(reason):
@@ -60,3 +60,23 @@ def test_tf114_finds_the_seed_bug_with_the_seed_figures(tmp_path):
     assert framework_group["details"]["first_divergence"] == "initial_weights"
     assert framework_group["known_failure"]["source"].startswith("seeds/001_68287fb2e141d392.txt")
     assert document["summary"]["exit_status"] == 0
+
+
+def test_compare_two_real_generations_attributes_the_seed_bug_to_initialisation(tmp_path):
+    """Reports of TF 1.14 (tox env) and this env's TF 2.x, compared by the real command line."""
+    old = tmp_path / "tf114.json"
+    assert tox_env("tf114", old, "-k", "linear_autoencoder", "--repeats", "1").returncode == 0
+    new = tmp_path / "current.json"
+    completed = run_harness("run", "-k", "linear_autoencoder", "--repeats", "1", "--env", "current", "--output", str(new))
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    output = tmp_path / "comparison.json"
+    compared = run_harness("compare", str(old), str(new), "--output", str(output), "--markdown", str(tmp_path / "c.md"))
+    assert compared.returncode == 0, compared.stdout[-3000:]  # no baseline: only unexpected check verdicts gate
+    comparison = json.loads(output.read_text())
+    identity = next(row for row in comparison["checks"] if row["check"] == "linear_activation_is_identity")
+    assert identity["verdicts"]["tf114"]["attribution"] == "initialisation changed"
+    assert identity["verdicts"]["current"]["verdict"] == "pass"
+    extra = next(c for c in comparison["comparisons"] if c["variant"] == "linear_activation")
+    assert extra["by_init_mode"]["framework"]["verdict"] != "identical"  # 0.7751 against today's figure
+    assert extra["by_init_mode"]["pinned"]["verdict"] in ("identical", "within noise")
+    assert "initialisation changed" in compared.stdout

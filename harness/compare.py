@@ -1,0 +1,253 @@
+"""Comparing reports across environments: what changed, and is it beyond the measured noise?
+
+Runs are lined up by case, variant, init mode and repeat (the same seeds). For every recorded
+quantity (final metrics, each epoch of every history, each weight's final L2 norm and sum) the
+difference between two environments is judged against two floors, and counts as a divergence
+only when it exceeds both:
+
+- the case's declared tolerance, ``atol + rtol * |baseline value|`` for each repeat (for a
+  weight's sum, which can be near zero whatever the weight's size, the weight's L2 norm stands
+  in for the value);
+- ``NOISE_FACTOR`` times the noise that applies to the pair of runs:
+
+  * when both environments started from the **same initial weights** (their hashes match:
+    always in ``pinned`` mode, in ``framework`` mode when the RNG did not change), the runs are
+    the same computation, so the noise is how much one run moves when re-run with the same
+    seeds in a fresh process (the determinism re-run; 0 in a deterministic environment);
+  * otherwise the two runs are different random draws, and the noise is the seed-to-seed
+    spread inside each environment, as the median absolute deviation over repeats (scaled by
+    1.4826 to estimate a standard deviation). The MAD ignores one wild seed, which a standard
+    deviation over three repeats would not.
+
+Bitwise equality of every history and weight hash is reported as ``identical``, the strongest
+statement. A divergence in ``framework`` mode only means *initialisation changed*; one that also
+shows with pinned weights means *arithmetic changed*.
+"""
+
+import itertools
+import math
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+from harness.strict_json import decode_float
+
+NOISE_FACTOR = 3.0
+MAD_SCALE = 1.4826
+SEVERITY = ("diverged", "within noise", "identical")
+FAILING_CHECK = ("fail", "error", "fixed")
+
+
+def quantities(run: Dict[str, Any]) -> Dict[str, float]:
+    """Every comparable number of a run, by a name that is the same in every environment."""
+    values = {}  # type: Dict[str, float]
+    for key, series in sorted(run["history"].items()):
+        for epoch, value in enumerate(series):
+            values["{}[{}]".format(key, epoch + 1)] = decode_float(value)
+    for key, value in sorted(run["final"].items()):
+        values["final " + key] = decode_float(value)
+    for index, weight in enumerate(run["weights"]["final"]):
+        values["final weight {} l2".format(index)] = decode_float(weight["l2"])
+        values["final weight {} sum".format(index)] = decode_float(weight["sum"])
+    return values
+
+
+def scale(run: Dict[str, Any], name: str) -> float:
+    """The magnitude a relative tolerance applies to: the value itself, except for a weight's
+    sum, which can be near zero whatever the weight's size, so its weight's L2 norm is used."""
+    if name.startswith("final weight ") and name.endswith(" sum"):
+        index = int(name.split()[2])
+        return abs(decode_float(run["weights"]["final"][index]["l2"]))
+    return abs(quantities(run)[name])
+
+
+def _bits(run: Dict[str, Any]) -> Tuple[str, ...]:
+    return (repr(sorted(run["history"].items())),) + tuple(
+        w["hash"] for moment in ("initial", "final") for w in run["weights"][moment])
+
+
+def _start(run: Dict[str, Any]) -> Tuple[str, ...]:
+    return tuple(w["hash"] for w in run["weights"]["initial"]) + tuple(
+        f["hash"] for _, f in sorted(run["data"].items()))
+
+
+def difference(a: float, b: float) -> float:
+    if math.isnan(a) and math.isnan(b):
+        return 0.0
+    if math.isnan(a) or math.isnan(b):
+        return math.inf
+    if a == b:
+        return 0.0
+    return abs(a - b)
+
+
+def mad(values: Sequence[float]) -> Optional[float]:
+    """Scaled median absolute deviation of the finite values; None with fewer than two."""
+    finite = sorted(v for v in values if math.isfinite(v))
+    if len(finite) < 2:
+        return None
+    median = _median(finite)
+    return MAD_SCALE * _median(sorted(abs(v - median) for v in finite))
+
+
+def _median(ordered: Sequence[float]) -> float:
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else 0.5 * (ordered[middle - 1] + ordered[middle])
+
+
+class EnvironmentRuns(object):
+    """One report's runs, indexed for comparison."""
+
+    def __init__(self, name: str, document: Dict[str, Any]) -> None:
+        self.name = name
+        self.document = document
+        self.cases = {case["id"]: case for case in document["cases"]}
+        self.runs = {}  # type: Dict[Tuple[str, str, str, int], Dict[str, Any]]
+        self.replicas = {}  # type: Dict[Tuple[str, str, str], Dict[str, Any]]
+        for case in document["cases"]:
+            for run in case["runs"]:
+                key = (case["id"], run["variant"], run["init_mode"])
+                if run["replica"] == 0:
+                    self.runs[key + (run["repeat"],)] = run
+                elif run["repeat"] == 0:
+                    self.replicas[key] = run
+
+    def repeats(self, key: Tuple[str, str, str]) -> Dict[int, Dict[str, Any]]:
+        return {k[3]: run for k, run in self.runs.items() if k[:3] == key and run["status"] in ("ok", "nan")}
+
+    def replica_noise(self, key: Tuple[str, str, str], name: str) -> float:
+        """How much ``name`` moved when repeat 0 was re-run with the same seeds (0 if not re-run)."""
+        first, again = self.runs.get(key + (0,)), self.replicas.get(key)
+        if first is None or again is None or again["status"] not in ("ok", "nan"):
+            return 0.0
+        return difference(quantities(first).get(name, math.nan), quantities(again).get(name, math.nan))
+
+    def seed_spread(self, key: Tuple[str, str, str], name: str) -> Optional[float]:
+        return mad([quantities(run).get(name, math.nan) for run in self.repeats(key).values()])
+
+
+def compare_runs(a: EnvironmentRuns, b: EnvironmentRuns, key: Tuple[str, str, str]) -> Optional[Dict[str, Any]]:
+    """Verdict for one case × variant × init mode between environment ``a`` and baseline ``b``."""
+    runs_a, runs_b = a.repeats(key), b.repeats(key)
+    common = sorted(set(runs_a) & set(runs_b))
+    if not common:
+        return None
+    tolerance = b.cases[key[0]]["tolerance"]
+    if all(_bits(runs_a[r]) == _bits(runs_b[r]) for r in common):
+        return {"verdict": "identical", "same_start": True, "repeats": common, "noise_kind": None,
+                "quantity": None, "difference": 0.0, "noise": 0.0, "size": 0.0}
+    same_start = all(_start(runs_a[r]) == _start(runs_b[r]) for r in common)
+    worst = None  # type: Optional[Dict[str, Any]]
+    first_diverged = None
+    names = [name for name in quantities(runs_b[common[0]]) if name in quantities(runs_a[common[0]])]
+    for name in names:
+        diffs = [difference(quantities(runs_a[r])[name], quantities(runs_b[r])[name]) for r in common]
+        allowed = [tolerance["atol"] + tolerance["rtol"] * scale(runs_b[r], name) for r in common]
+        if same_start:
+            noise = max(a.replica_noise(key, name), b.replica_noise(key, name))
+        else:
+            spreads = [s for s in (a.seed_spread(key, name), b.seed_spread(key, name)) if s is not None]
+            noise = max(spreads) if spreads else 0.0
+        largest = max(diffs)
+        beyond_tolerance = any(d > limit for d, limit in zip(diffs, allowed))
+        diverged = beyond_tolerance and any(d > limit and d > NOISE_FACTOR * noise for d, limit in zip(diffs, allowed))
+        size = largest / noise if noise > 0 else (math.inf if beyond_tolerance else 0.0)
+        entry = {"quantity": name, "difference": largest, "noise": noise, "size": size, "diverged": diverged}
+        if diverged and first_diverged is None:
+            first_diverged = name
+        if worst is None or (diverged, size, largest) > (worst["diverged"], worst["size"], worst["difference"]):
+            worst = entry
+    verdict = "diverged" if worst and worst["diverged"] else "within noise"
+    return {"verdict": verdict, "same_start": same_start, "repeats": common,
+            "noise_kind": "same-seed re-run" if same_start else "seed-to-seed MAD",
+            "quantity": worst["quantity"] if worst else None, "first_diverged": first_diverged,
+            "difference": worst["difference"] if worst else 0.0, "noise": worst["noise"] if worst else 0.0,
+            "size": worst["size"] if worst else 0.0}
+
+
+def attribution(by_mode: Dict[str, Optional[Dict[str, Any]]]) -> Optional[str]:
+    """What a divergence means, from the two init modes side by side."""
+    framework = (by_mode.get("framework") or {}).get("verdict")
+    pinned = (by_mode.get("pinned") or {}).get("verdict")
+    if pinned == "diverged":
+        return "arithmetic changed"
+    if framework == "diverged":
+        return "initialisation changed" if pinned in ("identical", "within noise") else "diverged (no pinned run to tell why)"
+    return None
+
+
+def check_attribution(by_init_mode: Dict[str, str]) -> Optional[str]:
+    failing = ("fail", "known_failure")
+    if by_init_mode.get("pinned") in failing:
+        return "arithmetic changed"
+    if by_init_mode.get("framework") in failing and by_init_mode.get("pinned") == "pass":
+        return "initialisation changed"
+    return None
+
+
+def compare(documents: Sequence[Tuple[str, Dict[str, Any]]], baseline: Optional[str] = None) -> Dict[str, Any]:
+    """The whole comparison of several reports, optionally against one baseline environment."""
+    envs = [EnvironmentRuns(name, document) for name, document in documents]
+    by_name = {env.name: env for env in envs}
+    if baseline is not None and baseline not in by_name:
+        raise KeyError(baseline)
+    if baseline is None:
+        pairs = list(itertools.combinations(envs, 2))
+    else:
+        pairs = [(env, by_name[baseline]) for env in envs if env.name != baseline]
+    comparisons, notes = [], []
+    for a, b in pairs:
+        for case_id in sorted(set(a.cases) & set(b.cases)):
+            if a.cases[case_id]["source_hash"] != b.cases[case_id]["source_hash"]:
+                notes.append("{}: not comparable between {} and {}: the case file changed".format(case_id, a.name, b.name))
+                continue
+            variants = [v["name"] for v in b.cases[case_id]["variants"]]
+            for variant in variants:
+                by_mode = {mode: compare_runs(a, b, (case_id, variant, mode)) for mode in ("framework", "pinned")}
+                if not any(by_mode.values()):
+                    continue
+                comparisons.append({"env": a.name, "baseline": b.name, "case": case_id, "variant": variant,
+                                    "by_init_mode": by_mode, "attribution": attribution(by_mode)})
+    return {
+        "environments": [_describe(env) for env in envs],
+        "baseline": baseline,
+        "noise_factor": NOISE_FACTOR,
+        "comparisons": comparisons,
+        "checks": check_matrix(envs),
+        "notes": notes,
+        "gate": gate(comparisons, check_matrix(envs), baseline),
+    }
+
+
+def _describe(env: EnvironmentRuns) -> Dict[str, Any]:
+    framework = env.document["environment"]["framework"]
+    return {"name": env.name, "tensorflow": framework["tensorflow"], "keras": framework["keras"],
+            "keras_flavour": framework["keras_flavour"], "backend": framework["backend"],
+            "python": env.document["environment"]["python"]["version"], "complete": env.document["complete"]}
+
+
+def check_matrix(envs: Sequence[EnvironmentRuns]) -> List[Dict[str, Any]]:
+    rows = {}  # type: Dict[Tuple[str, str], Dict[str, Any]]
+    for env in envs:
+        for case in env.document["cases"]:
+            for check in case["checks"]:
+                row = rows.setdefault((case["id"], check["id"]), {"case": case["id"], "check": check["id"],
+                                                                 "kind": check["kind"], "verdicts": {}})
+                row["verdicts"][env.name] = {"verdict": check["verdict"], "by_init_mode": check["by_init_mode"],
+                                             "attribution": check_attribution(check["by_init_mode"])}
+    return [rows[key] for key in sorted(rows)]
+
+
+def gate(comparisons: Sequence[Dict[str, Any]], checks: Sequence[Dict[str, Any]], baseline: Optional[str]) -> Dict[str, Any]:
+    """Why CI should fail: divergences from the baseline, and unexpected check verdicts anywhere."""
+    reasons = []
+    if baseline is not None:
+        for item in comparisons:
+            for mode, result in sorted(item["by_init_mode"].items()):
+                if result and result["verdict"] == "diverged":
+                    reasons.append("{} vs {}: {}/{} {} diverged ({})".format(
+                        item["env"], item["baseline"], item["case"], item["variant"], mode, result["quantity"]))
+    for row in checks:
+        for env, verdict in sorted(row["verdicts"].items()):
+            unexpected = verdict["verdict"] in ("error", "fixed") or (verdict["verdict"] == "fail" and row["kind"] == "invariant")
+            if unexpected:
+                reasons.append("{}: {}/{} {}".format(env, row["case"], row["check"], verdict["verdict"]))
+    return {"failed": bool(reasons), "reasons": reasons}
