@@ -50,13 +50,13 @@ def quantities(run: Dict[str, Any]) -> Dict[str, float]:
     return values
 
 
-def scale(run: Dict[str, Any], name: str) -> float:
+def scale(run: Dict[str, Any], values: Dict[str, float], name: str) -> float:
     """The magnitude a relative tolerance applies to: the value itself, except for a weight's
     sum, which can be near zero whatever the weight's size, so its weight's L2 norm is used."""
     if name.startswith("final weight ") and name.endswith(" sum"):
         index = int(name.split()[2])
         return abs(decode_float(run["weights"]["final"][index]["l2"]))
-    return abs(quantities(run)[name])
+    return abs(values[name])
 
 
 def _bits(run: Dict[str, Any]) -> Tuple[str, ...]:
@@ -102,6 +102,7 @@ class EnvironmentRuns(object):
         self.cases = {case["id"]: case for case in document["cases"]}
         self.runs = {}  # type: Dict[Tuple[str, str, str, int], Dict[str, Any]]
         self.replicas = {}  # type: Dict[Tuple[str, str, str], Dict[str, Any]]
+        self._values = {}  # type: Dict[int, Dict[str, float]]
         for case in document["cases"]:
             for run in case["runs"]:
                 key = (case["id"], run["variant"], run["init_mode"])
@@ -109,6 +110,12 @@ class EnvironmentRuns(object):
                     self.runs[key + (run["repeat"],)] = run
                 elif run["repeat"] == 0:
                     self.replicas[key] = run
+
+    def values(self, run: Dict[str, Any]) -> Dict[str, float]:
+        """:func:`quantities` of a run of this report, computed once."""
+        if id(run) not in self._values:
+            self._values[id(run)] = quantities(run)
+        return self._values[id(run)]
 
     def repeats(self, key: Tuple[str, str, str]) -> Dict[int, Dict[str, Any]]:
         return {k[3]: run for k, run in self.runs.items() if k[:3] == key and run["status"] in ("ok", "nan")}
@@ -118,10 +125,10 @@ class EnvironmentRuns(object):
         first, again = self.runs.get(key + (0,)), self.replicas.get(key)
         if first is None or again is None or again["status"] not in ("ok", "nan"):
             return 0.0
-        return difference(quantities(first).get(name, math.nan), quantities(again).get(name, math.nan))
+        return difference(self.values(first).get(name, math.nan), self.values(again).get(name, math.nan))
 
     def seed_spread(self, key: Tuple[str, str, str], name: str) -> Optional[float]:
-        return mad([quantities(run).get(name, math.nan) for run in self.repeats(key).values()])
+        return mad([self.values(run).get(name, math.nan) for run in self.repeats(key).values()])
 
 
 def compare_runs(a: EnvironmentRuns, b: EnvironmentRuns, key: Tuple[str, str, str]) -> Optional[Dict[str, Any]]:
@@ -137,10 +144,12 @@ def compare_runs(a: EnvironmentRuns, b: EnvironmentRuns, key: Tuple[str, str, st
     same_start = all(_start(runs_a[r]) == _start(runs_b[r]) for r in common)
     worst = None  # type: Optional[Dict[str, Any]]
     first_diverged = None
-    names = [name for name in quantities(runs_b[common[0]]) if name in quantities(runs_a[common[0]])]
+    values_a = {r: a.values(runs_a[r]) for r in common}
+    values_b = {r: b.values(runs_b[r]) for r in common}
+    names = [name for name in values_b[common[0]] if all(name in values_a[r] and name in values_b[r] for r in common)]
     for name in names:
-        diffs = [difference(quantities(runs_a[r])[name], quantities(runs_b[r])[name]) for r in common]
-        allowed = [tolerance["atol"] + tolerance["rtol"] * scale(runs_b[r], name) for r in common]
+        diffs = [difference(values_a[r][name], values_b[r][name]) for r in common]
+        allowed = [tolerance["atol"] + tolerance["rtol"] * scale(runs_b[r], values_b[r], name) for r in common]
         if same_start:
             noise = max(a.replica_noise(key, name), b.replica_noise(key, name))
         else:

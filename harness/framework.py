@@ -57,10 +57,7 @@ class Framework(object):
 
     @property
     def backend(self) -> str:
-        try:
-            return str(self.keras.backend.backend())
-        except AttributeError:
-            return "tensorflow"
+        return _backend_of(self.keras)
 
     @property
     def graph_mode(self) -> bool:
