@@ -142,3 +142,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     except UserError as error:
         sys.stderr.write("error: {}\n".format(error))
         return EXIT_USER_ERROR
+    except BrokenPipeError:  # the reader went away (`... | head`): nothing left to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

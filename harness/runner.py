@@ -258,8 +258,8 @@ def _progress(out: TextIO, done: int, total: int, case_id: str, result: RunResul
     value = "{} {:.4f}".format(metric, final[metric]) if metric in final else ""
     if result.record.get("error"):
         value = result.record["error"]["message"][:60]
-    tag = "r{}{}".format(result.repeat, "'" if result.replica else "")
-    out.write("[{:>{w}}/{}] {:<20} {:<22} {:<9} {:<4} {:<7} {:>6.2f} s  {}\n".format(
-        done, total, case_id, result.variant, result.init_mode, tag, result.status,
+    seeds = "{},{},{}{}".format(result.seeds.numpy, result.seeds.python, result.seeds.framework, "'" if result.replica else "")
+    out.write("[{:>{w}}/{}] {:<20} {:<22} {:<9} {:<16} {:<7} {:>6.2f} s  {}\n".format(
+        done, total, case_id, result.variant, result.init_mode, "seeds " + seeds, result.status,
         result.record["timing"].get("wall_s", 0.0), value, w=len(str(total))))
     out.flush()
