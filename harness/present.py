@@ -7,7 +7,7 @@ escaped so that a case title or a check id cannot inject markup into a CI job su
 import math
 from typing import Any, Dict, Optional
 
-MARK = {"identical": "=", "within noise": "~", "diverged": "DIVERGED"}
+CHECK_COLUMNS = 3
 
 
 def _size(result: Optional[Dict[str, Any]]) -> str:
@@ -45,14 +45,16 @@ def terminal(comparison: Dict[str, Any]) -> str:
     lines.append("")
     lines.append("checks (verdict per environment; F/P = framework/pinned init when they differ)")
     names = [e["name"] for e in comparison["environments"]]
-    lines.append("  {:<41} ".format("") + " ".join("{:>14}".format(n[:14]) for n in names))
-    case = None
-    for row in comparison["checks"]:
-        if row["case"] != case:
-            case = row["case"]
-            lines.append("  " + case)
-        cells = ["{:>14}".format(_check_cell(row["verdicts"].get(name))[:14]) for name in names]
-        lines.append("    {:<39} ".format(row["check"][:39]) + " ".join(cells))
+    for start in range(0, len(names), CHECK_COLUMNS):  # blocks of environments keep 100 columns
+        block = names[start:start + CHECK_COLUMNS]
+        lines.append("  {:<41} ".format("") + " ".join("{:>14}".format(n[:14]) for n in block))
+        case = None
+        for row in comparison["checks"]:
+            if row["case"] != case:
+                case = row["case"]
+                lines.append("  " + case)
+            cells = ["{:>14}".format(_check_cell(row["verdicts"].get(name))[:14]) for name in block]
+            lines.append("    {:<39} ".format(row["check"][:39]) + " ".join(cells))
     for row in comparison["checks"]:
         for name, verdict in sorted(row["verdicts"].items()):
             if verdict["attribution"]:

@@ -153,3 +153,11 @@ def test_cli_writes_json_and_markdown_and_gates(tmp_path):
     assert "Gate: FAILED" in (tmp_path / "c.md").read_text()
     unknown = cli(str(tmp_path / "new.json"), str(tmp_path / "old.json"), "--baseline", "tf9", cwd=str(tmp_path))
     assert unknown.returncode == 2 and "no such environment among new, old" in unknown.stderr
+
+
+def test_terminal_table_stays_within_100_columns_for_many_environments():
+    same = {"framework": [0.5], "pinned": [0.4]}
+    documents = [("environment_{}".format(i), env(same)) for i in range(7)]
+    table = present.terminal(compare.compare(documents, baseline="environment_0"))
+    assert max(len(line) for line in table.splitlines()) <= 100
+    assert table.count("environment_6") >= 2  # listed, and a column of the check matrix
