@@ -21,3 +21,6 @@ def make_cases(tmp_path):
             (folder / name).write_text(textwrap.dedent(source))
         return str(folder)
     return make
+
+# Fixture case folders are inputs of the integration tests, not tests of this session.
+collect_ignore_glob = ["fixtures/*"]

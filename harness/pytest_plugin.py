@@ -1,0 +1,170 @@
+"""pytest integration: ``pytest cases/`` runs the cases and reports every check as a test.
+
+Each case file under a folder named ``cases`` becomes a pytest file; each variant becomes an item
+(it fails when a run of the variant crashed or timed out) and each check an item named
+``check_id[variant-variant]``, so ``pytest cases/ -k bn`` selects by case, variant or check.
+Known failures are strict xfails: a known failure shows as ``xfailed``, one that now passes as
+``XPASS(strict)``, which fails the session. ``noise`` and ``skipped`` checks are skipped with
+the reason.
+
+There is one code path: the first selected item runs :func:`harness.runner.run` once for every
+selected case (runs in forked children, the same report written to ``reports/<env>.json``), and
+the items only read the verdicts from that report. Activate with ``-p harness.pytest_plugin``
+(the repository's ``conftest.py`` does).
+"""
+
+import os
+from typing import Any, Dict, Iterator, Optional
+
+import pytest
+
+from harness.discovery import load_case_file
+from harness.errors import CaseFileError
+
+_DOCUMENT = pytest.StashKey[Dict[str, Any]]()
+
+
+def pytest_addoption(parser: Any) -> None:
+    group = parser.getgroup("keras-harness")
+    group.addoption("--harness-repeats", type=int, default=3, help="seeds per variant (default 3)")
+    group.addoption("--harness-jobs", type=int, default=min(2, os.cpu_count() or 1), help="runs at once")
+    group.addoption("--harness-timeout", type=float, default=600.0, help="per-run timeout in seconds")
+    group.addoption("--harness-report", default=None, help="report path (default reports/<env>.json)")
+
+
+def pytest_collect_file(file_path: Any, parent: Any) -> Optional["CaseFile"]:
+    if (file_path.suffix == ".py" and file_path.parent.name == "cases" and not file_path.name.startswith("_")
+            and file_path.name != "conftest.py"):
+        return CaseFile.from_parent(parent, path=file_path)
+    return None
+
+
+class CaseFile(pytest.File):
+    def collect(self) -> Iterator[pytest.Item]:
+        try:
+            loaded = load_case_file(str(self.path), str(self.path.parent))
+        except CaseFileError as error:
+            yield BrokenCaseFile.from_parent(self, name="load", error=error)
+            return
+        case = loaded.case
+        for variant in case.variants:
+            yield VariantItem.from_parent(self, name=variant.name, case_id=case.id, variant=variant.name)
+        for check in case.checks:
+            yield CheckItem.from_parent(self, name="{}[{}]".format(check.id, "-".join(check.variants)),
+                                        case_id=case.id, check_id=check.id)
+
+
+class BrokenCaseFile(pytest.Item):
+    def __init__(self, *, error: CaseFileError, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.error = error
+
+    def runtest(self) -> None:
+        raise CaseFileFailed(str(self.error))
+
+    def repr_failure(self, excinfo: Any, style: Any = None) -> str:
+        return str(excinfo.value)
+
+
+class CaseFileFailed(Exception):
+    pass
+
+
+class HarnessItem(pytest.Item):
+    """An item whose outcome is read from the session's one harness run."""
+
+    def __init__(self, *, case_id: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.case_id = case_id
+
+    def case_entry(self) -> Dict[str, Any]:
+        document = _session_report(self.session)
+        for case in document["cases"]:
+            if case["id"] == self.case_id:
+                return case
+        pytest.fail("case {} did not run".format(self.case_id), pytrace=False)
+
+    def repr_failure(self, excinfo: Any, style: Any = None) -> str:
+        if isinstance(excinfo.value, HarnessFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self) -> Any:
+        return self.path, None, "{}::{}".format(self.case_id, self.name)
+
+
+class HarnessFailure(Exception):
+    pass
+
+
+class VariantItem(HarnessItem):
+    def __init__(self, *, variant: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.variant = variant
+
+    def runtest(self) -> None:
+        runs = [run for run in self.case_entry()["runs"] if run["variant"] == self.variant]
+        broken = [run for run in runs if run["status"] in ("error", "timeout")]
+        if broken:
+            raise HarnessFailure("\n".join("{} init, seeds {}: {}: {}".format(
+                run["init_mode"], run["seeds"], run["status"], run["error"]["message"] if run["error"] else "")
+                for run in broken))
+        if runs and all(run["status"] == "skipped" for run in runs):
+            pytest.skip(runs[0]["error"]["message"] if runs[0]["error"] else "skipped")
+
+
+class CheckItem(HarnessItem):
+    def __init__(self, *, check_id: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.check_id = check_id
+
+    def runtest(self) -> None:
+        check = next(c for c in self.case_entry()["checks"] if c["id"] == self.check_id)
+        known = [g["known_failure"] for g in check["groups"] if g["known_failure"]]
+        if known:  # strict: a known failure that passes fails the session as XPASS(strict)
+            self.add_marker(pytest.mark.xfail(strict=True, reason="known: {} ({})".format(known[0]["reason"], known[0]["source"])))
+        verdict = check["verdict"]
+        if verdict in ("pass", "fixed"):
+            return
+        reasons = [g["reason"] for g in check["groups"] if g["reason"]]
+        if verdict in ("noise", "skipped"):
+            pytest.skip("{}: {}".format(verdict, reasons[0] if reasons else ""))
+        failing = [g for g in check["groups"] if g["verdict"] not in ("pass", "fixed")]
+        raise HarnessFailure("{} [{}] {}: {}".format(check["id"], check["kind"], verdict, "; ".join(
+            "{} repeat {}: measured {} (limit {} {}){}".format(
+                g["init_mode"], g["repeat"], g["measured"], check["limit"]["operator"], check["limit"]["bound"],
+                ", first divergence " + str(g["details"]["first_divergence"]) if g["details"].get("first_divergence") else "")
+            for g in failing[:4])))
+
+
+def _session_report(session: Any) -> Dict[str, Any]:
+    """Run every selected case once, the first time any item asks."""
+    stash = session.config.stash
+    if _DOCUMENT not in stash:
+        from harness import runner
+        items = [item for item in session.items if isinstance(item, HarnessItem)]
+        case_ids = sorted({item.case_id for item in items})
+        folder = str(items[0].path.parent)
+        options = session.config.option
+        env_name = os.environ.get("TOX_ENV_NAME") or "local"
+        settings = runner.Settings(
+            cases_folder=folder, output=options.harness_report or os.path.join("reports", env_name + ".json"),
+            env_name=env_name, patterns=case_ids, repeats=options.harness_repeats, timeout=options.harness_timeout,
+            jobs=options.harness_jobs)
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        stash[_DOCUMENT] = runner.run(settings, out=_ReporterStream(reporter))
+    return stash[_DOCUMENT]
+
+
+class _ReporterStream(object):
+    """The runner's progress lines, shown by pytest's terminal reporter despite output capture."""
+
+    def __init__(self, reporter: Any) -> None:
+        self.reporter = reporter
+
+    def write(self, text: str) -> None:
+        if self.reporter is not None:
+            self.reporter.write(text)
+
+    def flush(self) -> None:
+        pass
