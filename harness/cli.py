@@ -1,4 +1,4 @@
-"""Command line: ``python -m harness run|list|validate|compare`` (also installed as ``keras-harness``).
+"""Command line: ``python -m harness run|list|validate|compare|html`` (also installed as ``keras-harness``).
 
 User errors print one line and exit 2; an environment whose invariants fail unexpectedly, or
 whose runs crash, exits 1; otherwise 0. Interrupted runs exit 130 (SIGINT) or 143 (SIGTERM)
@@ -58,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--output", default=os.path.join("reports", "comparison.json"), help="default: %(default)s")
     compare.add_argument("--markdown", default=os.path.join("reports", "comparison.md"),
                          help="Markdown summary for a CI job summary or PR comment (default: %(default)s)")
+    page = commands.add_parser("html", help="render a comparison.json as one self-contained HTML page")
+    page.add_argument("comparison", nargs="?", default=os.path.join("reports", "comparison.json"))
+    page.add_argument("--output", default=os.path.join("reports", "comparison.html"), help="default: %(default)s")
     return parser
 
 
@@ -131,9 +134,17 @@ def _compare(arguments: argparse.Namespace) -> int:
     return 1 if comparison["gate"]["failed"] else 0
 
 
+def _html(arguments: argparse.Namespace) -> int:
+    from harness import html_page
+    from harness.strict_json import write_atomically
+    write_atomically(arguments.output, html_page.render(html_page.load_comparison(arguments.comparison)))
+    print("html: {}".format(arguments.output))
+    return 0
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     arguments = _parser().parse_args(argv)
-    commands = {"run": _run, "list": _list, "validate": _validate, "compare": _compare}
+    commands = {"run": _run, "list": _list, "validate": _validate, "compare": _compare, "html": _html}
     if arguments.command not in commands:
         _parser().print_help()
         return EXIT_USER_ERROR
