@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+from xml.etree import ElementTree
 
 import jsonschema
 
@@ -22,13 +23,16 @@ def test_verdicts_become_pytest_outcomes_and_the_report_is_written(tmp_path):
     """Outside this repository (no conftest): the plugin is named with -p, as a user's project would."""
     shutil.copytree(os.path.join(FIXTURES, "plugin", "cases"), str(tmp_path / "cases"))
     report = tmp_path / "plugin.json"
+    junit = tmp_path / "junit.xml"
     completed = pytest_run("cases", "-p", "harness.pytest_plugin", "--harness-repeats", "1",
-                           "--harness-report", str(report), cwd=str(tmp_path))
+                           "--harness-report", str(report), "--junitxml", str(junit), cwd=str(tmp_path))
     out = completed.stdout
     assert completed.returncode == 1, out[-3000:]
     assert "2 failed, 3 passed, 1 xfailed" in out, out[-3000:]
     assert "XPASS(strict)" in out and "known_but_passing" in out
     assert "fails [invariant] fail" in out
+    suite = ElementTree.parse(str(junit)).getroot().find("testsuite")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("6", "2", "1")  # xfail counts as skipped
     document = json.loads(report.read_text())
     jsonschema.validate(document, load_schema())
     verdicts = {check["id"]: check["verdict"] for check in document["cases"][0]["checks"]}
