@@ -167,4 +167,5 @@ class _ReporterStream(object):
             self.reporter.write(text)
 
     def flush(self) -> None:
-        pass
+        if self.reporter is not None:
+            self.reporter.flush()
