@@ -215,14 +215,15 @@ def compare(documents: Sequence[Tuple[str, Dict[str, Any]]], baseline: Optional[
                     continue
                 comparisons.append({"env": a.name, "baseline": b.name, "case": case_id, "variant": variant,
                                     "by_init_mode": by_mode, "attribution": attribution(by_mode)})
+    checks = check_matrix(envs)
     return {
         "environments": [_describe(env) for env in envs],
         "baseline": baseline,
         "noise_factor": NOISE_FACTOR,
         "comparisons": comparisons,
-        "checks": check_matrix(envs),
+        "checks": checks,
         "notes": notes,
-        "gate": gate(comparisons, check_matrix(envs), baseline),
+        "gate": gate(comparisons, checks, baseline),
     }
 
 

@@ -10,8 +10,9 @@ import math
 from typing import Any, Dict, List
 
 from harness.errors import ReportError
+from harness.report import read_document
 from harness.schema import COMPARISON_SCHEMA_PATH, load_schema, validation_errors
-from harness.strict_json import decode_float, loads
+from harness.strict_json import decode_float
 
 STYLE = """body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}th{background:#f3f3f3}
@@ -21,13 +22,7 @@ td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}th{background:#f3
 
 def load_comparison(path: str) -> Dict[str, Any]:
     """Read ``comparison.json``, refusing anything that is not one (one line naming the file)."""
-    try:
-        with open(path, encoding="utf-8") as stream:
-            document = loads(stream.read())
-    except (OSError, UnicodeDecodeError) as error:
-        raise ReportError(path, "cannot read: {}".format(error))
-    except (ValueError, RecursionError) as error:
-        raise ReportError(path, "not valid JSON (truncated or corrupted?): {}".format(error))
+    document = read_document(path)
     problems = validation_errors(document, load_schema(COMPARISON_SCHEMA_PATH))
     if problems:
         raise ReportError(path, "not a comparison written by harness compare: {}".format(problems[0]))

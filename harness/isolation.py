@@ -16,7 +16,7 @@ import signal
 import time
 import traceback
 from multiprocessing.connection import wait
-from typing import Any, Callable, Dict, Hashable, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Hashable, Iterable, List, Optional, Tuple
 
 Task = Tuple[Hashable, Callable[[], Any]]
 

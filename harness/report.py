@@ -56,8 +56,8 @@ def write(path: str, report: Dict[str, Any]) -> None:
     write_atomically(path, dumps(report) + "\n")
 
 
-def load(path: str) -> Dict[str, Any]:
-    """Read and validate a report; every problem is a one-line :class:`ReportError` naming the file."""
+def read_document(path: str) -> Any:
+    """Strict JSON from a file that came from elsewhere; any problem is one :class:`ReportError`."""
     try:
         size = os.path.getsize(path)
         if size > MAX_REPORT_BYTES:
@@ -69,9 +69,14 @@ def load(path: str) -> Dict[str, Any]:
     except UnicodeDecodeError:
         raise ReportError(path, "not a report: the file is not UTF-8 text")
     try:
-        document = loads(text)
+        return loads(text)
     except (ValueError, RecursionError) as error:
         raise ReportError(path, "not valid JSON (truncated or corrupted?): {}".format(error))
+
+
+def load(path: str) -> Dict[str, Any]:
+    """Read and validate a report; every problem is a one-line :class:`ReportError` naming the file."""
+    document = read_document(path)
     if not isinstance(document, dict) or "schema_version" not in document:
         raise ReportError(path, "not a harness report: no schema_version field")
     version = document["schema_version"]
