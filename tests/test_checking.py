@@ -124,3 +124,15 @@ def test_deterministic_environments_have_zero_noise_and_keep_the_strict_limit():
     replicas = {"a": run_result("a", loss=(1.0, 0.5), replica=1)}
     result = judge_with_replicas(noisy_check(), runs, replicas)
     assert result["verdict"] == "fail" and result["groups"][0]["details"]["run_to_run_noise"] == 0.0
+
+
+def test_noise_is_pooled_over_the_case_s_variants_and_init_modes():
+    # Found on tf20-keras: pinned-mode re-runs of a and b agreed bitwise by chance while another
+    # variant's framework-mode re-run moved; the environment is not deterministic in either mode.
+    runs = {("pinned", 1): {"a": run_result("a", "pinned", loss=(1.0, 0.5)),
+                            "b": run_result("b", "pinned", loss=(1.0, 0.5008))}}
+    replicas = {"pinned": {"a": (run_result("a", "pinned"), run_result("a", "pinned", replica=1))},
+                "framework": {"c": (run_result("c", loss=(1.0, 0.5)), run_result("c", loss=(1.0, 0.5002), replica=1))}}
+    result = checking.judge(noisy_check(), runs, TF2, replicas)
+    assert result["verdict"] == "noise"
+    assert abs(result["groups"][0]["details"]["run_to_run_noise"] - 0.0002) < 1e-9
