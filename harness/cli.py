@@ -44,10 +44,17 @@ def _parser() -> argparse.ArgumentParser:
                      help="initialisation mode(s) to run (default: both)")
     run.add_argument("--profile", default="default", help="case size profile: default, or full (document size)")
     run.add_argument("--timeout", type=_positive_float, default=600.0, help="per-run timeout in seconds (default: %(default)s)")
+    run.add_argument("--memory-limit", dest="memory_limit_mib", type=_positive_float, default=None, metavar="MIB",
+                     help="kill a run whose resident memory passes MIB mebibytes (recorded as an error); Linux only")
     run.add_argument("--jobs", type=_positive_int, default=min(2, os.cpu_count() or 1),
                      help="runs at once, each in its own process (default: %(default)s)")
     run.add_argument("--no-determinism-rerun", dest="determinism_reruns", action="store_false",
                      help="do not run repeat 0 twice to test bitwise determinism")
+    existing = run.add_mutually_exclusive_group()
+    existing.add_argument("--resume", dest="on_existing", action="store_const", const="resume",
+                          help="keep the finished cases of the unfinished report at --output and run the rest")
+    existing.add_argument("--overwrite", dest="on_existing", action="store_const", const="overwrite",
+                          help="replace the report at --output even if it is unfinished or unreadable")
     listing = commands.add_parser("list", help="list the cases, their variants and checks")
     listing.add_argument("--cases", default="cases")
     validate = commands.add_parser("validate", help="check report files against the schema")
@@ -73,7 +80,8 @@ def _run(arguments: argparse.Namespace) -> int:
         cases_folder=arguments.cases, output=arguments.output or os.path.join("reports", env_name + ".json"),
         env_name=env_name, patterns=arguments.patterns, repeats=arguments.repeats,
         init_modes=arguments.init_modes or ("framework", "pinned"), profile=arguments.profile,
-        timeout=arguments.timeout, jobs=arguments.jobs, determinism_reruns=arguments.determinism_reruns)
+        timeout=arguments.timeout, jobs=arguments.jobs, determinism_reruns=arguments.determinism_reruns,
+        on_existing=arguments.on_existing, memory_limit_mib=arguments.memory_limit_mib)
     document = runner.run(settings)
     sys.stdout.write(summary.render(document))
     sys.stdout.write("report: {}\n".format(settings.output))

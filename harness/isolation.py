@@ -21,8 +21,13 @@ from typing import Any, Callable, Hashable, Iterable, List, Optional, Tuple
 Task = Tuple[Hashable, Callable[[], Any]]
 
 
+# How often a child's resident memory is read when a memory limit is set.
+MEMORY_POLL_S = 0.1
+
+
 class Outcome(object):
-    """How a child ended: ``returned`` (with its value), ``raised``, ``crashed`` or ``timeout``."""
+    """How a child ended: ``returned`` (with its value), ``raised``, ``crashed``, ``timeout`` or
+    ``memory`` (killed for passing its memory limit)."""
 
     def __init__(self, ending: str, value: Any = None, detail: str = "", seconds: float = 0.0) -> None:
         self.ending = ending
@@ -64,6 +69,22 @@ class _Running(object):
         return outcome
 
 
+def resident_mib(pid: int) -> Optional[float]:
+    """A process's resident memory (VmRSS) in MiB, from Linux's /proc; None once it is gone.
+
+    Resident, not virtual, memory is what a limit must watch: TF and JAX reserve many GiB of
+    address space they never touch, so an address-space rlimit would kill healthy runs.
+    """
+    try:
+        with open("/proc/{}/status".format(pid)) as stream:
+            for line in stream:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024.0
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 def _describe_exit(exitcode: Optional[int]) -> str:
     if exitcode is not None and exitcode < 0:
         try:
@@ -75,8 +96,11 @@ def _describe_exit(exitcode: Optional[int]) -> str:
 
 
 def run_isolated(tasks: Iterable[Task], jobs: int, timeout: Optional[float],
-                 on_outcome: Callable[[Hashable, Outcome], None]) -> None:
+                 on_outcome: Callable[[Hashable, Outcome], None], memory_limit_mib: Optional[float] = None) -> None:
     """Run each task in its own forked child, at most ``jobs`` at once, calling ``on_outcome``.
+
+    A child past ``timeout`` seconds, or whose resident memory passes ``memory_limit_mib``, is
+    killed and reported as ``timeout`` / ``memory``; the others go on.
 
     ``on_outcome`` is called in the parent as each child ends, in the order they end, so the
     caller can save results as they come. If the parent is interrupted, every child still
@@ -98,6 +122,8 @@ def run_isolated(tasks: Iterable[Task], jobs: int, timeout: Optional[float],
             now = time.perf_counter()
             deadlines = [item.deadline for item in running if item.deadline is not None]
             wait_for = max(0.0, min(deadlines) - now) if deadlines else None
+            if memory_limit_mib is not None:
+                wait_for = MEMORY_POLL_S if wait_for is None else min(wait_for, MEMORY_POLL_S)
             ready = wait([item.connection for item in running], timeout=wait_for)
             for item in list(running):
                 outcome = None  # type: Optional[Outcome]
@@ -111,6 +137,12 @@ def run_isolated(tasks: Iterable[Task], jobs: int, timeout: Optional[float],
                 elif item.deadline is not None and time.perf_counter() >= item.deadline:
                     item.process.kill()
                     outcome = Outcome("timeout", detail="the run exceeded its {:g} s timeout and was killed".format(timeout))
+                elif memory_limit_mib is not None:
+                    used = resident_mib(item.process.pid)
+                    if used is not None and used > memory_limit_mib:
+                        item.process.kill()
+                        outcome = Outcome("memory", detail="the run's resident memory reached {:.0f} MiB, past its "
+                                                           "{:g} MiB limit, and it was killed".format(used, memory_limit_mib))
                 if outcome is not None:
                     running.remove(item)
                     on_outcome(item.key, item.finish(outcome))

@@ -35,6 +35,7 @@ def new_report(settings: Dict[str, Any], environment: Dict[str, Any]) -> Dict[st
         "created": datetime.datetime.utcnow().replace(microsecond=0).isoformat() + "Z",
         "complete": False,
         "interrupted": None,
+        "resumed": None,
         "settings": settings,
         "environment": environment,
         "load_errors": [],

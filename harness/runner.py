@@ -7,16 +7,19 @@ run, and a case's checks are judged as soon as its last run is in.
 """
 
 import collections
+import os
 import signal
 import sys
 import warnings
 from typing import Any, Callable, Dict, List, Optional, Sequence, TextIO
 
-from harness import checking, environment, report
+from harness import checking, environment, report, resumption
 from harness.case import INIT_MODES, Seeds
 from harness.discovery import LoadedCase, discover
 from harness.execution import execute
-from harness.isolation import Outcome, run_isolated
+from harness.errors import UserError
+from harness.isolation import Outcome, resident_mib, run_isolated
+from harness.output_lock import OutputLock
 from harness.run_result import RunResult
 
 # Repeat k runs with the document's seeds plus k * REPEAT_SEED_STRIDE: far enough apart that no
@@ -46,7 +49,8 @@ class Settings(object):
 
     def __init__(self, cases_folder: str, output: str, env_name: str, patterns: Sequence[str] = (),
                  repeats: int = 3, init_modes: Sequence[str] = INIT_MODES, profile: str = "default",
-                 timeout: float = 600.0, jobs: int = 1, determinism_reruns: bool = True) -> None:
+                 timeout: float = 600.0, jobs: int = 1, determinism_reruns: bool = True,
+                 on_existing: Optional[str] = None, memory_limit_mib: Optional[float] = None) -> None:
         self.cases_folder = cases_folder
         self.output = output
         self.env_name = env_name
@@ -57,11 +61,14 @@ class Settings(object):
         self.timeout = timeout
         self.jobs = jobs
         self.determinism_reruns = determinism_reruns
+        # None, "overwrite" or "resume": what to do with a report already at ``output``.
+        self.on_existing = on_existing
+        self.memory_limit_mib = memory_limit_mib
 
     def as_dict(self) -> Dict[str, Any]:
         return {"selected": self.patterns, "repeats": self.repeats, "init_modes": self.init_modes,
                 "profile": self.profile, "timeout_s": self.timeout, "jobs": self.jobs,
-                "determinism_reruns": self.determinism_reruns}
+                "determinism_reruns": self.determinism_reruns, "memory_limit_mib": self.memory_limit_mib}
 
 
 def seeds_for(base: Seeds, repeat: int) -> Seeds:
@@ -98,7 +105,7 @@ def _run_entry(result: RunResult) -> Dict[str, Any]:
 
 
 def _failed_record(outcome: Outcome) -> Dict[str, Any]:
-    """The record of a run whose process did not return one (crash, timeout, bug of ours)."""
+    """The record of a run whose process did not return one (crash, timeout, memory, bug of ours)."""
     status = "timeout" if outcome.ending == "timeout" else "error"
     return {"status": status, "error": {"type": outcome.ending, "message": outcome.detail.strip().splitlines()[-1]
                                         if outcome.detail.strip() else outcome.ending, "traceback": outcome.detail},
@@ -176,6 +183,14 @@ def run(settings: Settings, out: TextIO = sys.stdout,
     loaded, load_errors = discover(settings.cases_folder, settings.patterns)
     for error in load_errors:
         out.write("error: {}\n".format(error))
+    if settings.memory_limit_mib is not None and resident_mib(os.getpid()) is None:
+        raise UserError("--memory-limit reads each run's resident memory from /proc, which this system lacks")
+    with OutputLock(settings.output):
+        return _run_locked(settings, out, load_framework, loaded, load_errors)
+
+
+def _run_locked(settings: Settings, out: TextIO, load_framework: Optional[Callable[[], Any]],
+                loaded: List[LoadedCase], load_errors: List[Any]) -> Dict[str, Any]:
     if load_framework is None:
         from harness.framework import load as load_framework
     warnings.simplefilter("ignore")  # framework deprecation chatter; children inherit this
@@ -186,7 +201,18 @@ def run(settings: Settings, out: TextIO = sys.stdout,
     document = report.new_report(settings.as_dict(), env)
     document["load_errors"] = [{"file": e.path, "problem": e.problem} for e in load_errors]
     document["cases"] = [_case_entry(item, settings.profile) for item in loaded]
-    keys = plan(loaded, settings)
+    resumed_from, kept = resumption.reusable_cases(settings.output, settings.on_existing, settings.as_dict(), env)
+    done = set()
+    for index, item in enumerate(loaded):
+        previous = kept.get(item.case.id)
+        if previous is not None and previous["source_hash"] == item.source_hash:
+            document["cases"][index] = previous
+            done.add(index)
+    if resumed_from is not None:
+        document["resumed"] = {"from": resumed_from, "kept_cases": [loaded[index].case.id for index in sorted(done)]}
+        out.write("resuming {} (made {}): keeping finished case(s) {}\n".format(
+            settings.output, resumed_from, ", ".join(document["resumed"]["kept_cases"]) or "none"))
+    keys = [key for key in plan(loaded, settings) if key.case not in done]
     expected = collections.Counter(key.case for key in keys)
     results = collections.defaultdict(list)  # type: Dict[int, List[RunResult]]
     out.write("{} ({}): {} case(s), {} run(s), {} at a time -> {}\n".format(
@@ -218,7 +244,8 @@ def run(settings: Settings, out: TextIO = sys.stdout,
     previous = {name: signal.signal(getattr(signal, name), _raise_interrupted) for name in ("SIGINT", "SIGTERM")}
     try:
         report.write(settings.output, document)
-        run_isolated([(key, task(key)) for key in keys], settings.jobs, settings.timeout, on_outcome)
+        run_isolated([(key, task(key)) for key in keys], settings.jobs, settings.timeout, on_outcome,
+                     settings.memory_limit_mib)
         document["complete"] = True
     except Interrupted as interruption:
         document["interrupted"] = interruption.signal_name

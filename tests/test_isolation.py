@@ -48,3 +48,20 @@ def test_at_most_jobs_children_at_once(tmp_path):
              for i in range(3)]
     spans.sort()
     assert all(later[0] >= earlier[1] for earlier, later in zip(spans, spans[1:]))
+
+
+def test_a_run_past_its_memory_limit_is_killed_and_the_others_finish():
+    import numpy as np
+
+    def hog():
+        blocks = []
+        for _ in range(40):  # up to 2 GiB, 50 MiB at a time, touched so that it is resident
+            blocks.append(np.ones(50 * 2 ** 20, dtype=np.uint8))
+            time.sleep(0.05)
+        return len(blocks)
+    outcomes = {}
+    run_isolated([("hog", hog), ("small", lambda: 1)], 2, 60.0,
+                 lambda key, outcome: outcomes.__setitem__(key, outcome), memory_limit_mib=300)
+    assert outcomes["small"].ending == "returned"
+    assert outcomes["hog"].ending == "memory" and "past its 300 MiB limit" in outcomes["hog"].detail
+    assert outcomes["hog"].seconds < 30

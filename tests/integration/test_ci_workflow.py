@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from integration.conftest import ROOT
+from harness_process import ROOT
 from integration.test_generations import unavailable
 
 WORKFLOW = os.path.join(ROOT, ".github", "workflows", "matrix.yml")

@@ -15,7 +15,7 @@ import subprocess
 import pytest
 
 from harness.strict_json import decode_float
-from integration.conftest import ROOT, run_harness
+from harness_process import ROOT, run_harness
 
 
 def unavailable(reason):

@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 import jsonschema
 
 from harness.schema import load_schema
-from integration.conftest import FIXTURES, ROOT, harness_env
+from harness_process import FIXTURES, ROOT, harness_env
 
 
 def pytest_run(*arguments, cwd=ROOT):

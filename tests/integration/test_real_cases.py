@@ -7,7 +7,7 @@ import pytest
 
 from harness.schema import load_schema
 from harness.strict_json import decode_float
-from integration.conftest import run_harness
+from harness_process import run_harness
 
 
 @pytest.fixture(scope="module")

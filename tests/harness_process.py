@@ -1,0 +1,25 @@
+"""Running ``python -m harness`` as a user does: a subprocess in the repository, real framework."""
+
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURES = os.path.join(ROOT, "tests", "fixtures")
+
+
+def harness_command(*arguments):
+    return [sys.executable, "-m", "harness"] + list(arguments)
+
+
+def harness_env():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    return env
+
+
+def run_harness(*arguments, timeout=900):
+    """Run ``python -m harness ARGS`` in the repository and return the completed process."""
+    return subprocess.run(harness_command(*arguments), cwd=ROOT, env=harness_env(), stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=timeout)
