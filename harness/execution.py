@@ -22,6 +22,25 @@ class Unsupported(Exception):
     """Raised by a case or the compatibility layer when a feature does not exist in this version."""
 
 
+class CaseMistake(Exception):
+    """The case file is wrong, not the framework: the runner names the file when it reports it."""
+
+
+def check_output_shape(fw: Framework, model: Any, targets: Any, variant: Variant) -> None:
+    """A model whose output does not match the targets is the case's mistake, and Keras does not
+    always say so: mean squared error broadcasts (40, 2) outputs against (40, 1) targets and
+    trains on garbage. Checked before ``fit``, from static shapes (no framework op is run); sparse
+    losses (integer labels against class scores) are left to Keras."""
+    shape = fw.output_shape(model)
+    sparse = "sparse" in str(getattr(model, "loss", ""))
+    if shape is None or None in shape[1:] or sparse or not isinstance(targets, np.ndarray):
+        return
+    # Values per sample, so that Keras's own leniency ((None, 1) outputs for (n,) targets) stays allowed.
+    if int(np.prod(shape[1:])) != int(np.prod(targets.shape[1:])):
+        raise CaseMistake("variant '{}' builds a model whose output shape is {}, but the case's y has shape {}".format(
+            variant.name, shape, targets.shape))
+
+
 def glorot_uniform(rng: np.random.RandomState, shape: Sequence[int]) -> np.ndarray:
     """Keras's default kernel initialiser, computed by NumPy: same numbers in every version."""
     receptive_field = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
@@ -97,6 +116,7 @@ def execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds:
         data = case.make_data(np.random.mtrand._rand, profile)
         record["data"] = data_fingerprint(data)
         model = _initialise(fw, case, variant, data, profile, init_mode, seeds)
+        check_output_shape(fw, model, data["y"], variant)
         initial = fw.weights(model)
         record["weights"]["initial"] = weights_fingerprint(initial)
         arrays["initial_weights"] = [value for _, value in initial]

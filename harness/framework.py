@@ -130,6 +130,17 @@ class Framework(object):
     def predict(self, model: Any, x: Any) -> np.ndarray:
         return np.asarray(model.predict(x, verbose=0) if self.keras_generation == 3 else model.predict(x))
 
+    @staticmethod
+    def output_shape(model: Any) -> Optional[Tuple[Optional[int], ...]]:
+        """The static output shape of a single-output model; None when it has several or none."""
+        try:
+            shape = model.output_shape
+        except (AttributeError, ValueError, RuntimeError):
+            return None
+        if not isinstance(shape, tuple) or any(isinstance(size, (tuple, list)) for size in shape):
+            return None
+        return tuple(None if size is None else int(size) for size in shape)
+
     def weights(self, model: Any) -> List[Tuple[str, np.ndarray]]:
         """(name, value) of every weight, in ``get_weights`` order, names without ``:0``."""
         names = [self._weight_name(weight) for weight in model.weights]

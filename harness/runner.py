@@ -234,6 +234,8 @@ def _run_locked(settings: Settings, out: TextIO, load_framework: Optional[Callab
         entry = document["cases"][key.case]
         entry["runs"].append(_run_entry(result))
         _progress(out, sum(len(r) for r in results.values()), len(keys), item.case.id, result)
+        if (record["error"] or {}).get("type") == "CaseMistake":
+            out.write("error: {}: {}\n".format(item.path, record["error"]["message"]))
         if len(results[key.case]) == expected[key.case]:
             entry["checks"] = judge_case(item, results[key.case], versions)
             entry["determinism"] = determinism(results[key.case])

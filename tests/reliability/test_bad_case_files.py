@@ -1,7 +1,14 @@
+"""A broken case file is one line naming the file and the problem; the other cases still run."""
+
+import json
+import os
+import shutil
+
 import pytest
 
 from harness.discovery import discover
 from harness.errors import CaseFileError
+from harness_process import FIXTURES, run_harness
 
 GOOD = '''
 from harness.case import Case, Variant
@@ -55,3 +62,39 @@ def test_private_files_are_not_cases(make_cases):
 def test_missing_folder_is_a_user_error(tmp_path):
     with pytest.raises(CaseFileError, match="no such cases folder"):
         discover(str(tmp_path / "nope"))
+
+
+WRONG_SHAPE = '''
+from harness.case import Case, Variant
+
+
+def make_data(rng, profile):
+    x = rng.normal(0, 1, (40, 4)).astype("float32")
+    return {"x": x, "y": x[:, :1]}
+
+
+def build(fw, data, profile):
+    model = fw.Sequential()
+    model.add(fw.layers.Dense(2, input_shape=(4,)))  # y has one column: MSE would broadcast silently
+    model.compile(optimizer="sgd", loss="mean_squared_error")
+    return model
+
+
+CASE = Case(id="wrong_shape", title="Wrong output shape", sources=("tests",), make_data=make_data,
+            variants=(Variant("two_outputs", build),), checks=())
+'''
+
+
+@pytest.mark.framework
+def test_a_variant_of_the_wrong_output_shape_is_one_line_and_the_rest_runs(tmp_path, make_cases):
+    cases = make_cases({"wrong_shape.py": WRONG_SHAPE})
+    shutil.copy(os.path.join(FIXTURES, "faulty_cases", "tiny.py"), cases)
+    output = str(tmp_path / "shape.json")
+    completed = run_harness("run", "--cases", cases, "--repeats", "1", "--no-determinism-rerun", "--init-mode",
+                            "framework", "--output", output)
+    assert completed.returncode == 1, completed.stdout[-3000:]
+    assert ("error: {}/wrong_shape.py: variant 'two_outputs' builds a model whose output shape is (None, 2), but the "
+            "case's y has shape (40, 1)".format(cases)) in completed.stdout.splitlines()
+    runs = {run["variant"]: run for case in json.load(open(output))["cases"] for run in case["runs"]}
+    assert runs["two_outputs"]["status"] == "error" and runs["two_outputs"]["error"]["type"] == "CaseMistake"
+    assert runs["first"]["status"] == "ok" and runs["second"]["status"] == "ok"
