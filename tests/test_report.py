@@ -89,3 +89,11 @@ def test_non_utf8_and_missing_files(tmp_path):
         report.load(str(binary))
     with pytest.raises(ReportError, match="cannot read"):
         report.load(str(tmp_path / "absent.json"))
+
+
+def test_an_oversized_report_is_refused_before_it_is_read(tmp_path, document, monkeypatch):
+    path = tmp_path / "huge.json"
+    report.write(str(path), document)
+    monkeypatch.setattr(report, "MAX_REPORT_BYTES", path.stat().st_size - 1)
+    with pytest.raises(ReportError, match="is larger than any report"):
+        report.load(str(path))
