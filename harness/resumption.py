@@ -15,7 +15,6 @@ from typing import Any, Dict, List, Optional, Tuple
 from harness import report
 from harness.errors import ReportError, UserError
 
-MODES = ("overwrite", "resume")
 # Settings that change the numbers a case's runs produce; jobs and timeout do not.
 _SAME_SETTINGS = ("repeats", "init_modes", "profile", "determinism_reruns")
 
