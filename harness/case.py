@@ -12,10 +12,20 @@ reported against that file (see :mod:`harness.discovery`) before anything runs.
 import re
 from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
 
-CHECK_KINDS = ("invariant", "characterisation")
-INIT_MODES = ("framework", "pinned")
-KERAS_FLAVOURS = ("tf.keras", "keras")
+from harness.contract.vocabulary import CHECK_KINDS, INIT_MODES, KERAS_FLAVOURS
+
+__all__ = ["Case", "Check", "KnownFailure", "Limit", "Measurement", "Seeds", "Unsupported", "Variant",
+           "CHECK_KINDS", "INIT_MODES", "KERAS_FLAVOURS"]
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class Unsupported(Exception):
+    """Raise it from a case's ``build``, ``make_data`` or ``probe`` when what the case needs does not
+    exist in this framework version or backend (``raise Unsupported("tf.data needs TensorFlow")``).
+
+    The run is then ``skipped`` with that reason, and so is every check that needs it: an API a
+    version lacks is not a failure of that version. The compatibility layer raises it too.
+    """
 
 
 def _require(condition: bool, message: str) -> None:

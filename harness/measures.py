@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, Mapping, Sequence
 import numpy as np
 
 from harness.case import Measurement
-from harness.run_result import RunResult
+from harness.run.run_result import RunResult
 
 Measure = Callable[[Mapping[str, RunResult]], Measurement]
 
@@ -44,7 +44,7 @@ def _weights_difference(a: Sequence[Any], b: Sequence[Any]) -> float:
 
 def _component(run: RunResult, name: str) -> Any:
     if name in ("loss", "val_loss"):
-        return run.record["history"].get(name, [])
+        return run.history.get(name, [])
     return run.arrays.get(name, [])
 
 
@@ -82,14 +82,14 @@ def output_difference(first: str, second: str, when: str = "initial") -> Measure
 def final_metric(variant: str, metric: str) -> Measure:
     """The last epoch's value of ``metric`` (a key of the Keras history) for one variant."""
     def measure(runs: Mapping[str, RunResult]) -> Measurement:
-        return Measurement(runs[variant].final(metric))
+        return Measurement(runs[variant].final_value(metric))
     return measure
 
 
 def final_metric_gap(metric: str, larger: str, smaller: str) -> Measure:
     """``larger``'s final ``metric`` minus ``smaller``'s: positive when the ordering holds."""
     def measure(runs: Mapping[str, RunResult]) -> Measurement:
-        a, b = runs[larger].final(metric), runs[smaller].final(metric)
+        a, b = runs[larger].final_value(metric), runs[smaller].final_value(metric)
         return Measurement(a - b, {larger: a, smaller: b})
     return measure
 

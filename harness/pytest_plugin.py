@@ -13,23 +13,26 @@ the items only read the verdicts from that report. Activate with ``-p harness.py
 (the repository's ``conftest.py`` does).
 """
 
-import os
 from typing import Any, Dict, Iterator, Optional
 
 import pytest
 
-from harness.discovery import load_case_file
+from harness.contract import settings
+from harness.contract.reading import Case, Report
+from harness.contract.vocabulary import run_fails_environment
 from harness.errors import CaseFileError
+from harness.run.discovery import load_case_file
 
 _DOCUMENT = pytest.StashKey[Dict[str, Any]]()
 
 
 def pytest_addoption(parser: Any) -> None:
+    """The run settings that make sense under pytest, made from the one settings table."""
     group = parser.getgroup("keras-harness")
-    group.addoption("--harness-repeats", type=int, default=3, help="seeds per variant (default 3)")
-    group.addoption("--harness-jobs", type=int, default=min(2, os.cpu_count() or 1), help="runs at once")
-    group.addoption("--harness-timeout", type=float, default=600.0, help="per-run timeout in seconds")
-    group.addoption("--harness-report", default=None, help="report path (default reports/<env>.json)")
+    for setting in settings.pytest_settings():
+        options = setting.argparse_options()
+        options["dest"] = setting.pytest_dest
+        group.addoption(setting.pytest_flag, **options)
 
 
 def pytest_collect_file(file_path: Any, parent: Any) -> Optional["CaseFile"]:
@@ -77,10 +80,9 @@ class HarnessItem(pytest.Item):
         super().__init__(**kwargs)
         self.case_id = case_id
 
-    def case_entry(self) -> Dict[str, Any]:
-        document = _session_report(self.session)
-        for case in document["cases"]:
-            if case["id"] == self.case_id:
+    def case_entry(self) -> Case:
+        for case in Report(_session_report(self.session)).cases:
+            if case.id == self.case_id:
                 return case
         pytest.fail("case {} did not run".format(self.case_id), pytrace=False)
 
@@ -103,14 +105,13 @@ class VariantItem(HarnessItem):
         self.variant = variant
 
     def runtest(self) -> None:
-        runs = [run for run in self.case_entry()["runs"] if run["variant"] == self.variant]
-        broken = [run for run in runs if run["status"] in ("error", "timeout")]
+        runs = [run for run in self.case_entry().runs if run.variant == self.variant]
+        broken = [run for run in runs if run_fails_environment(run.status)]
         if broken:
             raise HarnessFailure("\n".join("{} init, seeds {}: {}: {}".format(
-                run["init_mode"], run["seeds"], run["status"], run["error"]["message"] if run["error"] else "")
-                for run in broken))
-        if runs and all(run["status"] == "skipped" for run in runs):
-            pytest.skip(runs[0]["error"]["message"] if runs[0]["error"] else "skipped")
+                run.init_mode, run.seeds, run.status, run.error_message) for run in broken))
+        if runs and all(run.status == "skipped" for run in runs):
+            pytest.skip(runs[0].error_message or "skipped")
 
 
 class CheckItem(HarnessItem):
@@ -119,21 +120,21 @@ class CheckItem(HarnessItem):
         self.check_id = check_id
 
     def runtest(self) -> None:
-        check = next(c for c in self.case_entry()["checks"] if c["id"] == self.check_id)
-        known = [g["known_failure"] for g in check["groups"] if g["known_failure"]]
+        check = next(c for c in self.case_entry().checks if c.id == self.check_id)
+        known = [g.known_failure for g in check.groups if g.known_failure]
         if known:  # strict: a known failure that passes fails the session as XPASS(strict)
             self.add_marker(pytest.mark.xfail(strict=True, reason="known: {} ({})".format(known[0]["reason"], known[0]["source"])))
-        verdict = check["verdict"]
+        verdict = check.verdict
         if verdict in ("pass", "fixed"):
             return
-        reasons = [g["reason"] for g in check["groups"] if g["reason"]]
+        reasons = [g.reason for g in check.groups if g.reason]
         if verdict in ("noise", "skipped"):
             pytest.skip("{}: {}".format(verdict, reasons[0] if reasons else ""))
-        failing = [g for g in check["groups"] if g["verdict"] not in ("pass", "fixed")]
-        raise HarnessFailure("{} [{}] {}: {}".format(check["id"], check["kind"], verdict, "; ".join(
+        failing = [g for g in check.groups if g.verdict not in ("pass", "fixed")]
+        raise HarnessFailure("{} [{}] {}: {}".format(check.id, check.kind, verdict, "; ".join(
             "{} repeat {}: measured {} (limit {} {}){}".format(
-                g["init_mode"], g["repeat"], g["measured"], check["limit"]["operator"], check["limit"]["bound"],
-                ", first divergence " + str(g["details"]["first_divergence"]) if g["details"].get("first_divergence") else "")
+                g.init_mode, g.repeat, g.measured, check.limit_operator, check.limit_bound,
+                ", first divergence " + g.first_divergence if g.first_divergence else "")
             for g in failing[:4])))
 
 
@@ -141,18 +142,13 @@ def _session_report(session: Any) -> Dict[str, Any]:
     """Run every selected case once, the first time any item asks."""
     stash = session.config.stash
     if _DOCUMENT not in stash:
-        from harness import runner
+        from harness.run import runner
         items = [item for item in session.items if isinstance(item, HarnessItem)]
-        case_ids = sorted({item.case_id for item in items})
-        folder = str(items[0].path.parent)
         options = session.config.option
-        env_name = os.environ.get("TOX_ENV_NAME") or "local"
-        settings = runner.Settings(
-            cases_folder=folder, output=options.harness_report or os.path.join("reports", env_name + ".json"),
-            env_name=env_name, patterns=case_ids, repeats=options.harness_repeats, timeout=options.harness_timeout,
-            jobs=options.harness_jobs)
+        chosen = settings.Settings(cases_folder=str(items[0].path.parent), patterns=sorted({item.case_id for item in items}),
+                                   **{s.name: getattr(options, s.pytest_dest) for s in settings.pytest_settings()})
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        stash[_DOCUMENT] = runner.run(settings, out=_ReporterStream(reporter))
+        stash[_DOCUMENT] = runner.run(chosen, out=_ReporterStream(reporter))
     return stash[_DOCUMENT]
 
 

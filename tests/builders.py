@@ -4,11 +4,13 @@ import copy
 
 import numpy as np
 
-from harness import checking, report, runner
+from harness.contract import report
+from harness.run import checking
+from harness.run.determinism import determinism
 from harness.case import Case, Check, KnownFailure, Limit, Seeds, Variant
-from harness.fingerprint import weights_fingerprint
+from harness.run.fingerprint import weights_fingerprint
 from harness.measures import trajectory_difference
-from harness.run_result import RunResult
+from harness.run.run_result import RunResult
 
 ENVIRONMENT = {
     "name": "unit", "tox_env": None,
@@ -26,12 +28,11 @@ SETTINGS = {"selected": [], "repeats": 1, "init_modes": ["framework", "pinned"],
 def run_result(variant, init_mode="framework", repeat=0, loss=(1.0, 0.5), weights=None, status="ok", replica=0):
     weights = [np.ones((2, 2), "float32"), np.zeros(2, "float32")] if weights is None else weights
     named = [("w{}".format(i), w) for i, w in enumerate(weights)]
-    record = {"status": status, "error": None, "history": {"loss": list(loss), "val_loss": list(loss)},
-              "final": {"loss": loss[-1], "val_loss": loss[-1]}, "non_finite": None, "data": {},
-              "weights": {"initial": weights_fingerprint(named), "final": weights_fingerprint(named)},
-              "timing": {"run_s": 0.1}}
-    return RunResult(variant, init_mode, repeat, Seeds(1, 2, 3), record, {"initial_weights": weights, "final_weights": weights},
-                     replica)
+    record = report.run_record(status)
+    record.update(history={"loss": list(loss), "val_loss": list(loss)}, final={"loss": loss[-1], "val_loss": loss[-1]},
+                  weights={"initial": weights_fingerprint(named), "final": weights_fingerprint(named)}, timing={"run_s": 0.1})
+    entry = report.run_entry(variant, init_mode, repeat, replica, Seeds(1, 2, 3).as_dict(), record)
+    return RunResult(entry, {"initial_weights": weights, "final_weights": weights})
 
 
 def identity_check(known=()):
@@ -52,14 +53,13 @@ def report_with(results, check=None, versions=None):
         if result.replica == 0:
             groups.setdefault((result.init_mode, result.repeat), {})[result.variant] = result
     document = report.new_report(copy.deepcopy(SETTINGS), copy.deepcopy(ENVIRONMENT))
-    document["cases"] = [{
-        "id": "toy", "title": "Toy", "description": "", "sources": ["tests"], "file": "toy.py", "source_hash": "0",
-        "tolerance": {"atol": 1e-6, "rtol": 1e-5},
-        "profile": "default", "variants": [{"name": "a", "description": ""}, {"name": "b", "description": ""}],
-        "runs": [runner._run_entry(r) for r in results], "determinism": runner.determinism(results),
-        "checks": [checking.judge(check, groups, versions)], "complete": True}]
+    case = report.case_entry("toy", "Toy", "", ["tests"], "toy.py", "0", "default", {"atol": 1e-6, "rtol": 1e-5},
+                             [{"name": "a", "description": ""}, {"name": "b", "description": ""}])
+    case.update(runs=[r.entry for r in results], determinism=determinism(results),
+                checks=[checking.judge(check, groups, versions)], complete=True)
+    document["cases"] = [case]
     document["complete"] = True
-    document["summary"] = runner.summarise(document)
+    document["summary"] = report.summary(document)
     return document
 
 

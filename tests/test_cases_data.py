@@ -5,8 +5,8 @@ import os
 import numpy as np
 import pytest
 
-from harness.discovery import discover
-from harness.fingerprint import data_fingerprint
+from harness.run.discovery import discover
+from harness.run.fingerprint import data_fingerprint
 
 CASES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "cases")
 

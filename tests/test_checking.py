@@ -3,7 +3,9 @@ import math
 import numpy as np
 
 from builders import TF1_BUG, identity_check, report_with, run_result
-from harness import checking
+from harness.contract import vocabulary
+from harness.run import checking
+from harness.run.determinism import determinism
 from harness.case import Check, Limit
 from harness.measures import final_metric, trajectory_difference
 
@@ -68,9 +70,9 @@ def test_a_measure_that_raises_is_an_error_not_a_crash():
 
 
 def test_overall_verdict_is_the_most_severe():
-    assert checking.overall(["pass", "known_failure", "pass"]) == "known_failure"
-    assert checking.overall(["known_failure", "fail"]) == "fail"
-    assert checking.overall(["pass", "error"]) == "error"
+    assert vocabulary.worst_verdict(["pass", "known_failure", "pass"]) == "known_failure"
+    assert vocabulary.worst_verdict(["known_failure", "fail"]) == "fail"
+    assert vocabulary.worst_verdict(["pass", "error"]) == "error"
 
 
 def test_summary_fails_the_environment_only_for_unexpected_results():
@@ -84,7 +86,6 @@ def test_summary_fails_the_environment_only_for_unexpected_results():
 
 
 def test_determinism_compares_bits_of_the_two_replicas():
-    from harness.runner import determinism
     same = determinism([run_result("a"), run_result("a", replica=1)])
     assert same == [{"variant": "a", "init_mode": "framework", "bitwise_identical": True, "differing": []}]
     moved = determinism([run_result("a"), run_result("a", replica=1, loss=(1.0, 0.5000001))])

@@ -2,7 +2,7 @@ import os
 import signal
 import time
 
-from harness.isolation import run_isolated
+from harness.run.isolation import run_isolated
 
 
 def collect(tasks, jobs=2, timeout=5.0):

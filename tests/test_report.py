@@ -5,10 +5,10 @@ import jsonschema
 import pytest
 
 from builders import report_with, run_result
-from harness import report
+from harness.contract import report
 from harness.errors import ReportError
-from harness.schema import load_schema, validation_errors
-from harness.strict_json import to_plain
+from harness.contract.schema import REPORT_SCHEMA_PATH, load_schema, validation_errors
+from harness.contract.strict_json import to_plain
 
 
 @pytest.fixture
@@ -18,12 +18,12 @@ def document():
 
 
 def test_schema_is_valid_draft7():
-    jsonschema.Draft7Validator.check_schema(load_schema())
+    jsonschema.Draft7Validator.check_schema(load_schema(REPORT_SCHEMA_PATH))
 
 
 def test_a_built_report_is_valid_for_both_validators(document):
-    assert validation_errors(document, load_schema()) == []
-    jsonschema.validate(document, load_schema())
+    assert validation_errors(document, load_schema(REPORT_SCHEMA_PATH)) == []
+    jsonschema.validate(document, load_schema(REPORT_SCHEMA_PATH))
 
 
 def mutations(document):
@@ -44,9 +44,9 @@ def mutations(document):
 
 
 def test_stdlib_validator_agrees_with_jsonschema_on_broken_reports(document):
-    validator = jsonschema.Draft7Validator(load_schema())
+    validator = jsonschema.Draft7Validator(load_schema(REPORT_SCHEMA_PATH))
     for name, broken in mutations(document):
-        ours = validation_errors(broken, load_schema())
+        ours = validation_errors(broken, load_schema(REPORT_SCHEMA_PATH))
         theirs = list(validator.iter_errors(broken))
         assert ours and theirs, name
 

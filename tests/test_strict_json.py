@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from harness import strict_json
+from harness.contract import strict_json
 
 
 def test_non_finite_floats_are_spelled_out_and_come_back():

@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from harness.strict_json import decode_float
+from harness.contract.strict_json import decode_float
 from harness_process import ROOT, run_harness
 
 

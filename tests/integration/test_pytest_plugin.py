@@ -9,7 +9,7 @@ from xml.etree import ElementTree
 
 import jsonschema
 
-from harness.schema import load_schema
+from harness.contract.schema import REPORT_SCHEMA_PATH, load_schema
 from harness_process import FIXTURES, ROOT, harness_env
 
 
@@ -34,7 +34,7 @@ def test_verdicts_become_pytest_outcomes_and_the_report_is_written(tmp_path):
     suite = ElementTree.parse(str(junit)).getroot().find("testsuite")
     assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("6", "2", "1")  # xfail counts as skipped
     document = json.loads(report.read_text())
-    jsonschema.validate(document, load_schema())
+    jsonschema.validate(document, load_schema(REPORT_SCHEMA_PATH))
     verdicts = {check["id"]: check["verdict"] for check in document["cases"][0]["checks"]}
     assert verdicts == {"holds": "pass", "known_and_failing": "known_failure", "known_but_passing": "fixed", "fails": "fail"}
 

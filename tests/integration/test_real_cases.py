@@ -5,8 +5,8 @@ import json
 import jsonschema
 import pytest
 
-from harness.schema import load_schema
-from harness.strict_json import decode_float
+from harness.contract.schema import REPORT_SCHEMA_PATH, load_schema
+from harness.contract.strict_json import decode_float
 from harness_process import run_harness
 
 
@@ -29,7 +29,7 @@ def run_of(entry, variant, init_mode, replica=0):
 def test_every_case_runs_ok_and_the_report_is_valid(real_run):
     completed, document = real_run
     assert completed.returncode == 0, completed.stdout[-3000:]
-    jsonschema.validate(document, load_schema())
+    jsonschema.validate(document, load_schema(REPORT_SCHEMA_PATH))
     assert document["complete"] and document["summary"]["unexpected"] == []
     assert sorted(c["id"] for c in document["cases"]) == ["linear_autoencoder", "rescaled_conv", "symmetric_init"]
     assert all(run["status"] == "ok" for c in document["cases"] for run in c["runs"])

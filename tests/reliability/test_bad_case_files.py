@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from harness.discovery import discover
+from harness.run.discovery import discover
 from harness.errors import CaseFileError
 from harness_process import FIXTURES, run_harness
 

@@ -7,7 +7,7 @@ import shutil
 import jsonschema
 import pytest
 
-from harness.schema import load_schema
+from harness.contract.schema import REPORT_SCHEMA_PATH, load_schema
 from harness_process import FIXTURES, run_harness
 
 pytestmark = pytest.mark.framework
@@ -22,7 +22,7 @@ def test_crash_nan_hang_and_broken_file_are_recorded_and_the_rest_runs(tmp_path)
     assert "error: {}: line 6: TypeError".format(os.path.join(FAULTY, "broken.py")) in completed.stdout
     with open(output) as stream:
         document = json.load(stream)
-    jsonschema.validate(document, load_schema())
+    jsonschema.validate(document, load_schema(REPORT_SCHEMA_PATH))
     runs = {run["variant"]: run for c in document["cases"] for run in c["runs"]}
     assert runs["first"]["status"] == "ok" and runs["second"]["status"] == "ok"
     assert runs["raises_in_fit"]["status"] == "error"
@@ -67,7 +67,7 @@ def test_a_run_past_the_memory_limit_is_an_error_and_the_rest_runs(tmp_path, mak
     assert completed.returncode == 1, completed.stdout[-3000:]
     with open(output) as stream:
         document = json.load(stream)
-    jsonschema.validate(document, load_schema())
+    jsonschema.validate(document, load_schema(REPORT_SCHEMA_PATH))
     runs = {run["variant"]: run for case in document["cases"] for run in case["runs"]}
     assert runs["huge_dense"]["status"] == "error" and runs["huge_dense"]["error"]["type"] == "memory"
     assert "past its 1500 MiB limit" in runs["huge_dense"]["error"]["message"]

@@ -7,9 +7,10 @@ import json
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from builders import report_with, run_result
-from harness import compare, report
+from harness.contract import report
+from harness.host import compare
 from harness.errors import ReportError
-from harness.strict_json import to_plain
+from harness.contract.strict_json import to_plain
 
 VALID = to_plain(report_with([run_result("a"), run_result("b"), run_result("a", "pinned"), run_result("b", "pinned")],
                              versions={"tensorflow": "2.21.0", "keras_flavour": "tf.keras"}))

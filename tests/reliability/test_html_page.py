@@ -3,9 +3,10 @@ import json
 import pytest
 
 from builders import report_with, run_result
-from harness import compare, html_page
+from harness.contract import comparison as comparison_document
+from harness.host import compare, html_page
 from harness.errors import ReportError
-from harness.strict_json import dumps, to_plain
+from harness.contract.strict_json import dumps, to_plain
 
 
 def comparison_with_hostile_text():
@@ -25,9 +26,9 @@ def test_every_string_from_a_report_is_escaped():
 def test_only_a_comparison_is_rendered(tmp_path):
     good = tmp_path / "comparison.json"
     good.write_text(dumps(comparison_with_hostile_text()))
-    assert html_page.load_comparison(str(good))["gate"]["failed"] is False
+    assert comparison_document.load(str(good))["gate"]["failed"] is False
     for name, text in (("report.json", json.dumps({"schema_version": 1})), ("cut.json", good.read_text()[:100])):
         path = tmp_path / name
         path.write_text(text)
         with pytest.raises(ReportError, match="^{}: ".format(path)):
-            html_page.load_comparison(str(path))
+            comparison_document.load(str(path))

@@ -11,7 +11,7 @@ import time
 import jsonschema
 import pytest
 
-from harness.schema import load_schema
+from harness.contract.schema import REPORT_SCHEMA_PATH, load_schema
 from harness_process import FIXTURES, ROOT, harness_command, harness_env, run_harness
 
 pytestmark = pytest.mark.framework
@@ -65,7 +65,7 @@ def test_sigterm_keeps_a_valid_partial_report_of_finished_runs(tmp_path):
     stdout = process.communicate(timeout=60)[0].decode()
     assert process.returncode == 143, stdout[-2000:]
     document = json.loads(output.read_text())
-    jsonschema.validate(document, load_schema())
+    jsonschema.validate(document, load_schema(REPORT_SCHEMA_PATH))
     assert document["complete"] is False and document["interrupted"] == "SIGTERM"
     finished = document["cases"][0]["runs"]
     assert 1 <= len(finished) < 20 * 2 * 2 + 4
@@ -94,7 +94,7 @@ def test_an_unfinished_report_is_resumed_or_overwritten_only_when_asked(tmp_path
     resumed = run_harness(*(common + ("--resume",)))
     assert resumed.returncode == 0, resumed.stdout[-2000:]
     document = json.loads(output.read_text())
-    jsonschema.validate(document, load_schema())
+    jsonschema.validate(document, load_schema(REPORT_SCHEMA_PATH))
     assert document["complete"] is True and document["resumed"]["kept_cases"] == ["tiny"]
     assert document["cases"][0] == tiny_before  # kept as it was, not re-run
     assert document["cases"][1]["complete"] and len(document["cases"][1]["runs"]) == 2 * 2 + 2
@@ -119,5 +119,5 @@ def test_a_second_run_on_the_same_report_is_refused_and_the_first_finishes(tmp_p
     stdout = first.communicate(timeout=300)[0].decode()
     assert first.returncode == 0, stdout[-2000:]
     document = json.loads(output.read_text())
-    jsonschema.validate(document, load_schema())
+    jsonschema.validate(document, load_schema(REPORT_SCHEMA_PATH))
     assert document["complete"] and document["settings"]["repeats"] == 2

@@ -28,45 +28,35 @@ import itertools
 import math
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from harness.strict_json import decode_float
+from harness.contract import comparison as comparison_document
+from harness.contract import vocabulary
+from harness.contract.reading import Report, Run
+from harness.errors import UserError
 
 NOISE_FACTOR = 3.0
 MAD_SCALE = 1.4826
-SEVERITY = ("diverged", "within noise", "identical")
-FAILING_CHECK = ("fail", "error", "fixed")
 
 
-def quantities(run: Dict[str, Any]) -> Dict[str, float]:
+def quantities(run: Run) -> Dict[str, float]:
     """Every comparable number of a run, by a name that is the same in every environment."""
     values = {}  # type: Dict[str, float]
-    for key, series in sorted(run["history"].items()):
+    for key, series in sorted(run.history.items()):
         for epoch, value in enumerate(series):
-            values["{}[{}]".format(key, epoch + 1)] = decode_float(value)
-    for key, value in sorted(run["final"].items()):
-        values["final " + key] = decode_float(value)
-    for index, weight in enumerate(run["weights"]["final"]):
-        values["final weight {} l2".format(index)] = decode_float(weight["l2"])
-        values["final weight {} sum".format(index)] = decode_float(weight["sum"])
+            values["{}[{}]".format(key, epoch + 1)] = value
+    for key, value in sorted(run.final.items()):
+        values["final " + key] = value
+    for weight in run.weights("final"):
+        values["final weight {} l2".format(weight.index)] = weight.l2
+        values["final weight {} sum".format(weight.index)] = weight.sum
     return values
 
 
-def scale(run: Dict[str, Any], values: Dict[str, float], name: str) -> float:
+def scale(run: Run, values: Dict[str, float], name: str) -> float:
     """The magnitude a relative tolerance applies to: the value itself, except for a weight's
     sum, which can be near zero whatever the weight's size, so its weight's L2 norm is used."""
     if name.startswith("final weight ") and name.endswith(" sum"):
-        index = int(name.split()[2])
-        return abs(decode_float(run["weights"]["final"][index]["l2"]))
+        return abs(run.weights("final")[int(name.split()[2])].l2)
     return abs(values[name])
-
-
-def _bits(run: Dict[str, Any]) -> Tuple[str, ...]:
-    return (repr(sorted(run["history"].items())),) + tuple(
-        w["hash"] for moment in ("initial", "final") for w in run["weights"][moment])
-
-
-def _start(run: Dict[str, Any]) -> Tuple[str, ...]:
-    return tuple(w["hash"] for w in run["weights"]["initial"]) + tuple(
-        f["hash"] for _, f in sorted(run["data"].items()))
 
 
 def difference(a: float, b: float) -> float:
@@ -98,32 +88,31 @@ class EnvironmentRuns(object):
 
     def __init__(self, name: str, document: Dict[str, Any]) -> None:
         self.name = name
-        self.document = document
-        self.cases = {case["id"]: case for case in document["cases"]}
-        self.runs = {}  # type: Dict[Tuple[str, str, str, int], Dict[str, Any]]
-        self.replicas = {}  # type: Dict[Tuple[str, str, str], Dict[str, Any]]
+        self.report = Report(document)
+        self.cases = {case.id: case for case in self.report.cases}
+        self.runs = {}  # type: Dict[Tuple[str, str, str, int], Run]
+        self.replicas = {}  # type: Dict[Tuple[str, str, str], Run]
         self._values = {}  # type: Dict[int, Dict[str, float]]
-        for case in document["cases"]:
-            for run in case["runs"]:
-                key = (case["id"], run["variant"], run["init_mode"])
-                if run["replica"] == 0:
-                    self.runs[key + (run["repeat"],)] = run
-                elif run["repeat"] == 0:
-                    self.replicas[key] = run
+        for case, run in self.report.runs():
+            key = (case.id, run.variant, run.init_mode)
+            if run.replica == 0:
+                self.runs[key + (run.repeat,)] = run
+            elif run.repeat == 0:
+                self.replicas[key] = run
 
-    def values(self, run: Dict[str, Any]) -> Dict[str, float]:
+    def values(self, run: Run) -> Dict[str, float]:
         """:func:`quantities` of a run of this report, computed once."""
         if id(run) not in self._values:
             self._values[id(run)] = quantities(run)
         return self._values[id(run)]
 
-    def repeats(self, key: Tuple[str, str, str]) -> Dict[int, Dict[str, Any]]:
-        return {k[3]: run for k, run in self.runs.items() if k[:3] == key and run["status"] in ("ok", "nan")}
+    def repeats(self, key: Tuple[str, str, str]) -> Dict[int, Run]:
+        return {k[3]: run for k, run in self.runs.items() if k[:3] == key and run.finished}
 
     def replica_noise(self, key: Tuple[str, str, str], name: str) -> float:
         """How much ``name`` moved when repeat 0 was re-run with the same seeds (0 if not re-run)."""
         first, again = self.runs.get(key + (0,)), self.replicas.get(key)
-        if first is None or again is None or again["status"] not in ("ok", "nan"):
+        if first is None or again is None or not again.finished:
             return 0.0
         return difference(self.values(first).get(name, math.nan), self.values(again).get(name, math.nan))
 
@@ -137,11 +126,11 @@ def compare_runs(a: EnvironmentRuns, b: EnvironmentRuns, key: Tuple[str, str, st
     common = sorted(set(runs_a) & set(runs_b))
     if not common:
         return None
-    tolerance = b.cases[key[0]]["tolerance"]
-    if all(_bits(runs_a[r]) == _bits(runs_b[r]) for r in common):
+    tolerance = b.cases[key[0]].tolerance
+    if all(not runs_a[r].bitwise_differences(runs_b[r]) for r in common):
         return {"verdict": "identical", "same_start": True, "repeats": common, "noise_kind": None,
                 "quantity": None, "difference": 0.0, "noise": 0.0, "size": 0.0}
-    same_start = all(_start(runs_a[r]) == _start(runs_b[r]) for r in common)
+    same_start = all(runs_a[r].start() == runs_b[r].start() for r in common)
     worst = None  # type: Optional[Dict[str, Any]]
     first_diverged = None
     values_a = {r: a.values(runs_a[r]) for r in common}
@@ -166,7 +155,7 @@ def compare_runs(a: EnvironmentRuns, b: EnvironmentRuns, key: Tuple[str, str, st
             worst = entry
     verdict = "diverged" if worst and worst["diverged"] else "within noise"
     return {"verdict": verdict, "same_start": same_start, "repeats": common,
-            "noise_kind": "same-seed re-run" if same_start else "seed-to-seed MAD",
+            "noise_kind": vocabulary.NOISE_KINDS[0] if same_start else vocabulary.NOISE_KINDS[1],
             "quantity": worst["quantity"] if worst else None, "first_diverged": first_diverged,
             "difference": worst["difference"] if worst else 0.0, "noise": worst["noise"] if worst else 0.0,
             "size": worst["size"] if worst else 0.0}
@@ -197,7 +186,7 @@ def compare(documents: Sequence[Tuple[str, Dict[str, Any]]], baseline: Optional[
     envs = [EnvironmentRuns(name, document) for name, document in documents]
     by_name = {env.name: env for env in envs}
     if baseline is not None and baseline not in by_name:
-        raise KeyError(baseline)
+        raise UserError("--baseline {}: no such environment among {}".format(baseline, ", ".join(by_name)))
     if baseline is None:
         pairs = list(itertools.combinations(envs, 2))
     else:
@@ -205,18 +194,18 @@ def compare(documents: Sequence[Tuple[str, Dict[str, Any]]], baseline: Optional[
     comparisons, notes = [], []
     for a, b in pairs:
         for case_id in sorted(set(a.cases) & set(b.cases)):
-            if a.cases[case_id]["source_hash"] != b.cases[case_id]["source_hash"]:
+            if a.cases[case_id].source_hash != b.cases[case_id].source_hash:
                 notes.append("{}: not comparable between {} and {}: the case file changed".format(case_id, a.name, b.name))
                 continue
-            variants = [v["name"] for v in b.cases[case_id]["variants"]]
-            for variant in variants:
-                by_mode = {mode: compare_runs(a, b, (case_id, variant, mode)) for mode in ("framework", "pinned")}
+            for variant in b.cases[case_id].variants:
+                by_mode = {mode: compare_runs(a, b, (case_id, variant, mode)) for mode in vocabulary.INIT_MODES}
                 if not any(by_mode.values()):
                     continue
                 comparisons.append({"env": a.name, "baseline": b.name, "case": case_id, "variant": variant,
                                     "by_init_mode": by_mode, "attribution": attribution(by_mode)})
     checks = check_matrix(envs)
     return {
+        "schema_version": comparison_document.SCHEMA_VERSION,
         "environments": [_describe(env) for env in envs],
         "baseline": baseline,
         "noise_factor": NOISE_FACTOR,
@@ -228,21 +217,21 @@ def compare(documents: Sequence[Tuple[str, Dict[str, Any]]], baseline: Optional[
 
 
 def _describe(env: EnvironmentRuns) -> Dict[str, Any]:
-    framework = env.document["environment"]["framework"]
+    framework = env.report.framework
     return {"name": env.name, "tensorflow": framework["tensorflow"], "keras": framework["keras"],
             "keras_flavour": framework["keras_flavour"], "backend": framework["backend"],
-            "python": env.document["environment"]["python"]["version"], "complete": env.document["complete"]}
+            "python": env.report.python, "complete": env.report.complete}
 
 
 def check_matrix(envs: Sequence[EnvironmentRuns]) -> List[Dict[str, Any]]:
     rows = {}  # type: Dict[Tuple[str, str], Dict[str, Any]]
     for env in envs:
-        for case in env.document["cases"]:
-            for check in case["checks"]:
-                row = rows.setdefault((case["id"], check["id"]), {"case": case["id"], "check": check["id"],
-                                                                 "kind": check["kind"], "verdicts": {}})
-                row["verdicts"][env.name] = {"verdict": check["verdict"], "by_init_mode": check["by_init_mode"],
-                                             "attribution": check_attribution(check["by_init_mode"])}
+        for case in env.report.cases:
+            for check in case.checks:
+                row = rows.setdefault((case.id, check.id), {"case": case.id, "check": check.id,
+                                                            "kind": check.kind, "verdicts": {}})
+                row["verdicts"][env.name] = {"verdict": check.verdict, "by_init_mode": check.by_init_mode,
+                                             "attribution": check_attribution(check.by_init_mode)}
     return [rows[key] for key in sorted(rows)]
 
 
@@ -257,7 +246,6 @@ def gate(comparisons: Sequence[Dict[str, Any]], checks: Sequence[Dict[str, Any]]
                         item["env"], item["baseline"], item["case"], item["variant"], mode, result["quantity"]))
     for row in checks:
         for env, verdict in sorted(row["verdicts"].items()):
-            unexpected = verdict["verdict"] in ("error", "fixed") or (verdict["verdict"] == "fail" and row["kind"] == "invariant")
-            if unexpected:
+            if vocabulary.check_fails_environment(row["kind"], verdict["verdict"]):
                 reasons.append("{}: {}/{} {}".format(env, row["case"], row["check"], verdict["verdict"]))
     return {"failed": bool(reasons), "reasons": reasons}

@@ -6,27 +6,14 @@ The comparison comes from reports, which come from other machines: every string 
 
 import html
 import json
-import math
 from typing import Any, Dict, List
 
-from harness.errors import ReportError
-from harness.report import read_document
-from harness.schema import COMPARISON_SCHEMA_PATH, load_schema, validation_errors
-from harness.strict_json import decode_float
+from harness.contract.vocabulary import divergence_label
 
 STYLE = """body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}th{background:#f3f3f3}
 .pass,.identical{background:#e8f5e9}.fail,.error,.diverged,.fixed{background:#ffebee}
 .known_failure,.noise,.within{background:#fff8e1}.skipped{color:#888}"""
-
-
-def load_comparison(path: str) -> Dict[str, Any]:
-    """Read ``comparison.json``, refusing anything that is not one (one line naming the file)."""
-    document = read_document(path)
-    problems = validation_errors(document, load_schema(COMPARISON_SCHEMA_PATH))
-    if problems:
-        raise ReportError(path, "not a comparison written by harness compare: {}".format(problems[0]))
-    return document
 
 
 def _cell(text: Any, css: str = "") -> str:
@@ -38,10 +25,7 @@ def _result(result: Any) -> str:
         return _cell("-")
     verdict = result["verdict"]
     if verdict == "diverged":
-        size = decode_float(result["size"])
-        text = "diverged " + ("Δ{:.2g}".format(decode_float(result["difference"])) if math.isinf(size) else "×{:.3g}".format(size))
-        text += " ({})".format(result["quantity"])
-        return _cell(text, "diverged")
+        return _cell("{} ({})".format(divergence_label(result), result["quantity"]), "diverged")
     return _cell(verdict, "within" if verdict == "within noise" else verdict)
 
 

@@ -20,6 +20,8 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from harness.case import Unsupported
+
 HISTORY_ALIASES = {"acc": "accuracy", "val_acc": "val_accuracy"}
 
 
@@ -115,7 +117,9 @@ class Framework(object):
 
     def optimizer(self, name: str, learning_rate: float) -> Any:
         """An optimiser by class name; Keras 2.2.4 spells the rate ``lr``, Keras 3 ``learning_rate``."""
-        cls = getattr(self.keras.optimizers, name)
+        cls = getattr(self.keras.optimizers, name, None)
+        if cls is None:
+            raise Unsupported("keras.optimizers has no {} in Keras {}".format(name, self.keras_version))
         try:
             return cls(learning_rate=learning_rate)
         except TypeError:

@@ -4,22 +4,11 @@ Everything shown comes from reports, which are data from elsewhere: Markdown cel
 escaped so that a case title or a check id cannot inject markup into a CI job summary.
 """
 
-import math
 from typing import Any, Dict, Optional
 
+from harness.contract.vocabulary import divergence_label, short_verdict
+
 CHECK_COLUMNS = 3
-
-
-def _size(result: Optional[Dict[str, Any]]) -> str:
-    if not result:
-        return "-"
-    if result["verdict"] == "identical":
-        return "identical"
-    if result["verdict"] == "within noise":
-        return "within noise"
-    size = result["size"]
-    # With no noise (a deterministic pair) the size in noise units is infinite: show the difference.
-    return "DIVERGED {}".format("Δ{:.2g}".format(result["difference"]) if math.isinf(size) else "x{:.3g}".format(size))
 
 
 def terminal(comparison: Dict[str, Any]) -> str:
@@ -40,8 +29,8 @@ def terminal(comparison: Dict[str, Any]) -> str:
             lines.append("== " + pair)
             lines.append("  {:<39} {:<17} {:<17} {}".format("case/variant", "framework init", "pinned init", "meaning"))
         name = "{}/{}".format(item["case"], item["variant"])
-        lines.append("  {:<39} {:<17} {:<17} {}".format(name[:39], _size(item["by_init_mode"]["framework"]),
-                                                       _size(item["by_init_mode"]["pinned"]), item["attribution"] or ""))
+        lines.append("  {:<39} {:<17} {:<17} {}".format(name[:39], divergence_label(item["by_init_mode"]["framework"]),
+                                                       divergence_label(item["by_init_mode"]["pinned"]), item["attribution"] or ""))
     lines.append("")
     lines.append("checks (verdict per environment; F/P = framework/pinned init when they differ)")
     names = [e["name"] for e in comparison["environments"]]
@@ -72,12 +61,8 @@ def _check_cell(verdict: Optional[Dict[str, Any]]) -> str:
         return "-"
     modes = verdict["by_init_mode"]
     if len(set(modes.values())) > 1:
-        return "/".join("{}:{}".format(mode[0].upper(), _short(v)) for mode, v in sorted(modes.items()))
+        return "/".join("{}:{}".format(mode[0].upper(), short_verdict(v)) for mode, v in sorted(modes.items()))
     return verdict["verdict"]
-
-
-def _short(verdict: str) -> str:
-    return {"known_failure": "known", "within noise": "noise"}.get(verdict, verdict)
 
 
 def escape_markdown(text: Any) -> str:
@@ -107,7 +92,8 @@ def markdown(comparison: Dict[str, Any]) -> str:
         for item in diverged:
             lines.append("| {} vs {} | {} / {} | {} | {} | {} |".format(
                 e(item["env"]), e(item["baseline"]), e(item["case"]), e(item["variant"]),
-                e(_size(item["by_init_mode"]["framework"])), e(_size(item["by_init_mode"]["pinned"])), e(item["attribution"])))
+                e(divergence_label(item["by_init_mode"]["framework"])), e(divergence_label(item["by_init_mode"]["pinned"])),
+                e(item["attribution"])))
     for note in comparison["notes"]:
         lines.append("- note: " + e(note))
     return "\n".join(lines) + "\n"

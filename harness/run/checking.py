@@ -12,20 +12,20 @@ Verdicts, per init mode and seed and then for the check as a whole:
 - ``skipped``: a run it needs was skipped (the feature does not exist in this version).
 """
 
+import collections
 import math
 import traceback
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from harness.case import Check, KnownFailure, Measurement
-from harness.run_result import RunResult
-from harness.versions import satisfied
+from harness.case import Case, Check, KnownFailure, Measurement
+from harness.contract import report
+from harness.run.run_result import RunResult
+from harness.run.versions import satisfied
 
-# A run in one of these states has numbers a check can look at (a NaN loss is a result too).
-JUDGEABLE = ("ok", "nan")
-# How the groups' verdicts combine into the check's: the first present in this order wins.
-SEVERITY = ("error", "fail", "fixed", "known_failure", "noise", "skipped", "pass")
-# The noise is estimated from one pair of same-seed runs, so a real difference must stand well
-# clear of it: the TF 1.14 seed-order bug is about 1e3 times the noise of non-deterministic envs.
+# The noise is the largest same-seed re-run difference over a handful of pairs (the case's
+# variants and init modes, repeat 0), an estimate from few samples, so a real difference must
+# stand well clear of it: the TF 1.14 seed-order bug is about 1e3 times the noise of
+# non-deterministic envs.
 NOISE_MARGIN = 10.0
 
 Replicas = Mapping[str, Mapping[str, Tuple[RunResult, RunResult]]]
@@ -53,7 +53,7 @@ def run_to_run_noise(check: Check, replicas: Replicas) -> Optional[float]:
     values = []
     for pairs in replicas.values():
         for pair in pairs.values():
-            if all(run.status in JUDGEABLE for run in pair):
+            if all(run.finished for run in pair):
                 measured = check.measure({first: pair[0], second: pair[1]})
                 value = measured.value if isinstance(measured, Measurement) else float(measured)
                 if not math.isnan(value):
@@ -61,81 +61,72 @@ def run_to_run_noise(check: Check, replicas: Replicas) -> Optional[float]:
     return max(values) if values else None
 
 
-def judge_group(check: Check, init_mode: str, runs: Mapping[str, RunResult],
+def judge_group(check: Check, init_mode: str, repeat: int, runs: Mapping[str, RunResult],
                 versions: Mapping[str, Optional[str]], noise: Optional[float] = None) -> Dict[str, Any]:
-    """The verdict of ``check`` on the runs of one init mode and seed."""
+    """The verdict of ``check`` on the runs of one init mode and seed (a report's check group)."""
     known = applicable_known_failure(check, init_mode, versions)
-    result = {"measured": None, "details": {}, "verdict": None, "reason": None,
-              "known_failure": known.as_dict() if known else None}  # type: Dict[str, Any]
+    known_entry = known.as_dict() if known else None
+
+    def unjudged(verdict: str, reason: str) -> Dict[str, Any]:
+        return report.group_entry(init_mode, repeat, verdict, reason=reason, known_failure=known_entry)
+
     missing = [name for name in check.variants if name not in runs]
     if missing:
-        result.update(verdict="error", reason="no run of {}".format(", ".join(missing)))
-        return result
+        return unjudged("error", "no run of {}".format(", ".join(missing)))
     skipped = [name for name in check.variants if runs[name].status == "skipped"]
     if skipped:
-        result.update(verdict="skipped", reason="run skipped: {}".format(", ".join(skipped)))
-        return result
-    unfinished = [name for name in check.variants if runs[name].status not in JUDGEABLE]
+        return unjudged("skipped", "run skipped: {}".format("; ".join(
+            "{} ({})".format(name, runs[name].error_message) for name in skipped)))
+    unfinished = [name for name in check.variants if not runs[name].finished]
     if unfinished:
-        result.update(verdict="error", reason="run did not finish: {}".format(
+        return unjudged("error", "run did not finish: {}".format(
             ", ".join("{} ({})".format(name, runs[name].status) for name in unfinished)))
-        return result
     try:
         measurement = check.measure({name: runs[name] for name in check.variants})
     except Exception:  # a bug in a case's measure is ours to show, but must not lose the report
-        result.update(verdict="error", reason="measure raised: " + traceback.format_exc().strip().splitlines()[-1])
-        return result
+        return unjudged("error", "measure raised: " + traceback.format_exc().strip().splitlines()[-1])
     if not isinstance(measurement, Measurement):
         measurement = Measurement(float(measurement))
     holds = check.limit.holds(measurement.value) and not math.isnan(measurement.value)
     details = dict(measurement.details)
     if noise is not None:
         details["run_to_run_noise"] = noise
+    reason = None
     if not holds and noise is not None and noise > 0 and measurement.value <= NOISE_MARGIN * noise:
         verdict = "noise"
-        result["reason"] = ("differs by {:.3g}, within {:g}x the {:.3g} by which one variant differs from itself "
-                            "re-run with the same seeds: this environment is not deterministic enough to tell".format(
-                                measurement.value, NOISE_MARGIN, noise))
+        reason = ("differs by {:.3g}, within {:g}x the {:.3g} by which one variant differs from itself "
+                  "re-run with the same seeds: this environment is not deterministic enough to tell".format(
+                      measurement.value, NOISE_MARGIN, noise))
     elif known is not None:
         verdict = "fixed" if holds else "known_failure"
     else:
         verdict = "pass" if holds else "fail"
-    result.update(measured=measurement.value, details=details, verdict=verdict)
-    return result
-
-
-def overall(verdicts: Sequence[str]) -> str:
-    """The check's verdict from its groups': the most severe one."""
-    for verdict in SEVERITY:
-        if verdict in verdicts:
-            return verdict
-    return "skipped"
+    return report.group_entry(init_mode, repeat, verdict, measurement.value, details, reason, known_entry)
 
 
 def judge(check: Check, groups: Mapping[tuple, Mapping[str, RunResult]],
           versions: Mapping[str, Optional[str]], replicas: Optional[Replicas] = None) -> Dict[str, Any]:
-    """Judge ``check`` on every (init mode, repeat) group it applies to.
+    """Judge ``check`` on every (init mode, repeat) group it applies to: the report's check entry.
 
     ``replicas`` maps an init mode to each variant's two same-seed runs (repeat 0); their
     largest distance is the environment's run-to-run noise, used for every group.
     """
-    results = []  # type: List[Dict[str, Any]]
     noise = run_to_run_noise(check, replicas or {})
-    for (init_mode, repeat), runs in sorted(groups.items()):
-        if init_mode not in check.init_modes:
-            continue
-        result = judge_group(check, init_mode, runs, versions, noise)
-        result.update(init_mode=init_mode, repeat=repeat)
-        results.append(result)
-    return {
-        "id": check.id,
-        "kind": check.kind,
-        "description": check.description,
-        "variants": list(check.variants),
-        "limit": check.limit.as_dict(),
-        "known_failures": [known.as_dict() for known in check.known_failures],
-        "groups": results,
-        "by_init_mode": {mode: overall([r["verdict"] for r in results if r["init_mode"] == mode])
-                         for mode in sorted(set(r["init_mode"] for r in results))},
-        "verdict": overall([result["verdict"] for result in results]),
-    }
+    results = [judge_group(check, init_mode, repeat, runs, versions, noise)
+               for (init_mode, repeat), runs in sorted(groups.items()) if init_mode in check.init_modes]
+    return report.check_entry(check.id, check.kind, check.description, check.variants, check.limit.as_dict(),
+                              [known.as_dict() for known in check.known_failures], results)
+
+
+def judge_case(case: Case, results: Sequence[RunResult], versions: Mapping[str, Optional[str]]) -> List[Dict[str, Any]]:
+    """Every check of ``case`` on its finished runs: runs grouped by init mode and seed (replica 0),
+    and repeat 0's re-runs paired with their originals for the run-to-run noise."""
+    groups = collections.defaultdict(dict)  # type: Dict[tuple, Dict[str, RunResult]]
+    for result in results:
+        if result.replica == 0:
+            groups[(result.init_mode, result.repeat)][result.variant] = result
+    replicas = collections.defaultdict(dict)  # type: Dict[str, Dict[str, Tuple[RunResult, RunResult]]]
+    for result in results:
+        if result.repeat == 0 and result.replica == 1 and result.variant in groups[(result.init_mode, 0)]:
+            replicas[result.init_mode][result.variant] = (groups[(result.init_mode, 0)][result.variant], result)
+    return [judge(check, groups, versions, replicas) for check in case.checks]

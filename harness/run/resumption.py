@@ -12,16 +12,14 @@ live in memory only, so a case cut in the middle is run again from its start.
 import os
 from typing import Any, Dict, List, Optional, Tuple
 
-from harness import report
+from harness.contract import report
+from harness.contract.settings import NUMBER_KEYS
 from harness.errors import ReportError, UserError
-
-# Settings that change the numbers a case's runs produce; jobs and timeout do not.
-_SAME_SETTINGS = ("repeats", "init_modes", "profile", "determinism_reruns")
 
 
 def _mismatches(previous: Dict[str, Any], settings: Dict[str, Any], environment: Dict[str, Any]) -> List[str]:
     found = ["{} {!r} (now {!r})".format(key, previous["settings"].get(key), settings[key])
-             for key in _SAME_SETTINGS if previous["settings"].get(key) != settings[key]]
+             for key in NUMBER_KEYS if previous["settings"].get(key) != settings[key]]
     before, now = previous["environment"], environment
     if before["python"]["version"] != now["python"]["version"]:
         found.append("Python {} (now {})".format(before["python"]["version"], now["python"]["version"]))
@@ -61,3 +59,15 @@ def reusable_cases(path: str, mode: Optional[str], settings: Dict[str, Any],
         raise UserError("{}: cannot resume, it was made with {}; pass --overwrite to start again".format(
             path, "; ".join(differences)))
     return previous["created"], {case["id"]: case for case in previous["cases"] if case["complete"]}
+
+
+def keep_finished(cases: List[Dict[str, Any]], kept: Dict[str, Dict[str, Any]]) -> List[int]:
+    """Put each kept case whose file is unchanged in place of its fresh entry in ``cases``;
+    return the positions of the cases that need no run."""
+    done = []
+    for index, entry in enumerate(cases):
+        previous = kept.get(entry["id"])
+        if previous is not None and previous["source_hash"] == entry["source_hash"]:
+            cases[index] = previous
+            done.append(index)
+    return done

@@ -52,7 +52,7 @@ def cpu_model() -> Optional[str]:
     return platform.processor() or None
 
 
-def fingerprint(framework_facts: Dict[str, Any], env_name: str) -> Dict[str, Any]:
+def describe(framework_facts: Dict[str, Any], env_name: str) -> Dict[str, Any]:
     """The environment section of a report; ``framework_facts`` come from the framework itself."""
     distributions = installed_distributions()
     return {

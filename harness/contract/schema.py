@@ -12,7 +12,7 @@ import json
 import os
 from typing import Any, Dict, List
 
-SCHEMA_PATH = os.path.join(os.path.dirname(__file__), "schemas", "report.schema.json")
+REPORT_SCHEMA_PATH = os.path.join(os.path.dirname(__file__), "schemas", "report.schema.json")
 COMPARISON_SCHEMA_PATH = os.path.join(os.path.dirname(__file__), "schemas", "comparison.schema.json")
 _ANNOTATIONS = {"$schema", "$id", "title", "description", "definitions"}
 _KEYWORDS = {"type", "enum", "properties", "required", "additionalProperties", "items", "anyOf", "minimum", "$ref"}
@@ -27,7 +27,7 @@ _TYPES = {
 }
 
 
-def load_schema(path: str = SCHEMA_PATH) -> Dict[str, Any]:
+def load_schema(path: str) -> Dict[str, Any]:
     with open(path, encoding="utf-8") as stream:
         schema = json.load(stream)
     _refuse_unknown_keywords(schema, "#")

@@ -13,13 +13,10 @@ from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 
-from harness.case import Case, Seeds, Variant
-from harness.fingerprint import data_fingerprint, weights_fingerprint
-from harness.framework import Framework
-
-
-class Unsupported(Exception):
-    """Raised by a case or the compatibility layer when a feature does not exist in this version."""
+from harness.case import Case, Seeds, Unsupported, Variant
+from harness.contract.report import error_entry, run_record
+from harness.run.fingerprint import data_fingerprint, weights_fingerprint
+from harness.run.framework import Framework
 
 
 class CaseMistake(Exception):
@@ -106,8 +103,7 @@ def execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds:
             profile_name: str) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     """Run one variant once; never raises for a failure of the framework (it becomes data)."""
     started = time.perf_counter()
-    record = {"status": "ok", "error": None, "history": {}, "final": {}, "non_finite": None,
-              "data": {}, "weights": {"initial": [], "final": []}, "timing": {}}
+    record = run_record()
     arrays = {}  # type: Dict[str, Any]
     try:
         variant = case.variant(variant_name)
@@ -139,11 +135,11 @@ def execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds:
         record["non_finite"] = _first_non_finite(history)
         if record["non_finite"] is not None:
             record["status"] = "nan"
-    except Unsupported as unsupported:
+    except Unsupported as unsupported:  # the version lacks what the case needs: skipped, with the reason
         record["status"] = "skipped"
-        record["error"] = {"type": "Unsupported", "message": str(unsupported), "traceback": ""}
+        record["error"] = error_entry("Unsupported", str(unsupported))
     except Exception as error:  # a framework failure is data, not a crash of the harness
         record["status"] = "error"
-        record["error"] = {"type": type(error).__name__, "message": str(error), "traceback": traceback.format_exc()}
+        record["error"] = error_entry(type(error).__name__, str(error), traceback.format_exc())
     record["timing"]["run_s"] = time.perf_counter() - started
     return record, arrays

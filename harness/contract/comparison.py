@@ -1,0 +1,43 @@
+"""The comparison document (``reports/comparison.json``): versioned, validated, written and read here.
+
+``harness compare`` builds it (:mod:`harness.host.compare`) and ``harness html`` renders it; like
+the report, it carries a ``schema_version``, is validated against
+``schemas/comparison.schema.json`` when written and when read, and is written atomically. A
+comparison of another version is refused with the command that makes a readable one.
+"""
+
+from typing import Any, Dict
+
+from harness.contract.report import check_version, read_document
+from harness.contract.schema import COMPARISON_SCHEMA_PATH, load_schema, validation_errors
+from harness.contract.strict_json import dumps, to_plain, write_atomically
+from harness.errors import ReportError
+
+SCHEMA_VERSION = 1
+
+_schema = None
+
+
+def schema() -> Dict[str, Any]:
+    global _schema
+    if _schema is None:
+        _schema = load_schema(COMPARISON_SCHEMA_PATH)
+    return _schema
+
+
+def write(path: str, comparison: Dict[str, Any]) -> None:
+    """Validate, then write atomically. An invalid comparison is our bug: it raises, loudly."""
+    found = validation_errors(to_plain(comparison), schema())
+    if found:
+        raise AssertionError("refusing to write an invalid comparison to {}: {}".format(path, "; ".join(found[:5])))
+    write_atomically(path, dumps(comparison) + "\n")
+
+
+def load(path: str) -> Dict[str, Any]:
+    """Read ``comparison.json``, refusing anything that is not one (one line naming the file)."""
+    document = read_document(path)
+    check_version(path, document, SCHEMA_VERSION, "comparison", "run harness compare again to regenerate it")
+    found = validation_errors(document, schema())
+    if found:
+        raise ReportError(path, "not a comparison written by harness compare: {}".format(found[0]))
+    return document

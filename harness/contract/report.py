@@ -1,0 +1,189 @@
+"""The per-environment report: the product's contract between runner, compare and present.
+
+This module is the one place that knows the report's shape: it builds every section from plain
+values (the runner, the checks and the tests call these builders, nobody writes the dicts by
+hand), validates against ``schemas/report.schema.json`` on every write and every read, and writes
+atomically. :mod:`harness.contract.reading` is the one place that reads it back.
+
+A report is rewritten after every finished run with ``complete: false`` until the end, so an
+interrupted run keeps everything it finished.
+"""
+
+import collections
+import datetime
+import os
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+from harness import __version__
+from harness.contract import vocabulary
+from harness.contract.schema import REPORT_SCHEMA_PATH, load_schema, validation_errors
+from harness.contract.strict_json import dumps, loads, to_plain, write_atomically
+from harness.errors import ReportError
+
+SCHEMA_VERSION = 1
+# A report is data from elsewhere (CI artifacts, other machines): refuse what no run can produce.
+MAX_REPORT_BYTES = 256 * 1024 * 1024
+
+_schema = None
+
+
+def schema() -> Dict[str, Any]:
+    global _schema
+    if _schema is None:
+        _schema = load_schema(REPORT_SCHEMA_PATH)
+    return _schema
+
+
+# -- building ------------------------------------------------------------------------------
+def new_report(settings: Dict[str, Any], environment: Dict[str, Any]) -> Dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "harness_version": __version__,
+        "created": datetime.datetime.utcnow().replace(microsecond=0).isoformat() + "Z",
+        "complete": False,
+        "interrupted": None,
+        "resumed": None,
+        "settings": settings,
+        "environment": environment,
+        "load_errors": [],
+        "cases": [],
+        "summary": {"runs": {}, "checks": {}, "unexpected": [], "flags": [], "exit_status": 0},
+    }
+
+
+def load_error(path: str, problem: str) -> Dict[str, Any]:
+    return {"file": path, "problem": problem}
+
+
+def case_entry(case_id: str, title: str, description: str, sources: Sequence[str], file: str, source_hash: str,
+               profile: str, tolerance: Mapping[str, float], variants: Sequence[Mapping[str, str]]) -> Dict[str, Any]:
+    """A case before any of its runs finished."""
+    return {"id": case_id, "title": title, "description": description.strip(), "sources": list(sources),
+            "file": file, "source_hash": source_hash, "profile": profile, "tolerance": dict(tolerance),
+            "variants": [{"name": v["name"], "description": v["description"]} for v in variants],
+            "runs": [], "determinism": [], "checks": [], "complete": False}
+
+
+def error_entry(kind: str, message: str, traceback: str = "") -> Dict[str, str]:
+    return {"type": kind, "message": message, "traceback": traceback}
+
+
+def run_record(status: str = "ok", error: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
+    """What one run produced, before the harness says which run it was: the child fills it in."""
+    return {"status": status, "error": error, "history": {}, "final": {}, "non_finite": None,
+            "data": {}, "weights": {"initial": [], "final": []}, "timing": {}}
+
+
+def failed_record(ending: str, detail: str) -> Dict[str, Any]:
+    """The record of a run whose process returned none (crashed, timed out, killed for memory)."""
+    status = "timeout" if ending == "timeout" else "error"
+    lines = detail.strip().splitlines()
+    return run_record(status, error_entry(ending, lines[-1] if lines else ending, detail))
+
+
+def run_entry(variant: str, init_mode: str, repeat: int, replica: int, seeds: Mapping[str, int],
+              record: Mapping[str, Any]) -> Dict[str, Any]:
+    """A run as the report stores it: which run it was, then what it produced."""
+    entry = {"variant": variant, "init_mode": init_mode, "repeat": repeat, "replica": replica, "seeds": dict(seeds)}
+    entry.update(record)
+    return entry
+
+
+def determinism_entry(variant: str, init_mode: str, identical: Optional[bool], differing: Sequence[str]) -> Dict[str, Any]:
+    return {"variant": variant, "init_mode": init_mode, "bitwise_identical": identical, "differing": list(differing)}
+
+
+def group_entry(init_mode: str, repeat: int, verdict: str, measured: Optional[float] = None,
+                details: Optional[Mapping[str, Any]] = None, reason: Optional[str] = None,
+                known_failure: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+    """A check's verdict on the runs of one init mode and seed."""
+    return {"init_mode": init_mode, "repeat": repeat, "measured": measured, "details": dict(details or {}),
+            "verdict": verdict, "reason": reason, "known_failure": dict(known_failure) if known_failure else None}
+
+
+def check_entry(check_id: str, kind: str, description: str, variants: Sequence[str], limit: Mapping[str, Any],
+                known_failures: Sequence[Mapping[str, Any]], groups: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
+    """A check with its groups, and the verdicts they combine into (per init mode and overall)."""
+    modes = sorted(set(group["init_mode"] for group in groups))
+    return {"id": check_id, "kind": kind, "description": description, "variants": list(variants), "limit": dict(limit),
+            "known_failures": [dict(known) for known in known_failures], "groups": list(groups),
+            "by_init_mode": {mode: vocabulary.worst_verdict(g["verdict"] for g in groups if g["init_mode"] == mode)
+                             for mode in modes},
+            "verdict": vocabulary.worst_verdict(group["verdict"] for group in groups)}
+
+
+def summary(document: Mapping[str, Any]) -> Dict[str, Any]:
+    """Counts, and the list of what makes this environment fail (exit status 1)."""
+    runs = collections.Counter()  # type: Dict[str, int]
+    verdicts = collections.Counter()  # type: Dict[str, int]
+    unexpected, flags = [], []  # type: List[str], List[str]
+    for error in document["load_errors"]:
+        unexpected.append("{}: cannot load: {}".format(error["file"], error["problem"]))
+    for case in document["cases"]:
+        for run in case["runs"]:
+            runs[run["status"]] += 1
+            if vocabulary.run_fails_environment(run["status"]):
+                unexpected.append("{}: run {}/{}/repeat {} {}".format(case["id"], run["variant"], run["init_mode"],
+                                                                       run["repeat"], run["status"]))
+        for check in case["checks"]:
+            verdicts[check["verdict"]] += 1
+            label = "{}/{}: {}".format(case["id"], check["id"], check["verdict"])
+            if vocabulary.check_fails_environment(check["kind"], check["verdict"]):
+                unexpected.append(label)
+            elif vocabulary.check_is_flag(check["kind"], check["verdict"]):
+                flags.append(label)
+    return {"runs": dict(runs), "checks": dict(verdicts), "unexpected": unexpected, "flags": flags,
+            "exit_status": 1 if unexpected else 0}
+
+
+# -- writing and reading -------------------------------------------------------------------
+def problems(report: Dict[str, Any]) -> List[str]:
+    """Schema violations of an in-memory report, after strict-JSON conversion."""
+    return validation_errors(to_plain(report), schema())
+
+
+def write(path: str, report: Dict[str, Any]) -> None:
+    """Validate, then write atomically. An invalid report is our bug: it raises, loudly."""
+    found = problems(report)
+    if found:
+        raise AssertionError("refusing to write an invalid report to {}: {}".format(path, "; ".join(found[:5])))
+    write_atomically(path, dumps(report) + "\n")
+
+
+def read_document(path: str) -> Any:
+    """Strict JSON from a file that came from elsewhere; any problem is one :class:`ReportError`."""
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_REPORT_BYTES:
+            raise ReportError(path, "{} bytes is larger than any report ({} at most)".format(size, MAX_REPORT_BYTES))
+        with open(path, encoding="utf-8") as stream:
+            text = stream.read()
+    except OSError as error:
+        raise ReportError(path, "cannot read: {}".format(error.strerror or error))
+    except UnicodeDecodeError:
+        raise ReportError(path, "not a report: the file is not UTF-8 text")
+    try:
+        return loads(text)
+    except (ValueError, RecursionError) as error:
+        raise ReportError(path, "not valid JSON (truncated or corrupted?): {}".format(error))
+
+
+def check_version(path: str, document: Any, version: int, what: str, regenerate: str) -> None:
+    """Refuse a document of another kind or schema version, saying how to get a readable one."""
+    if not isinstance(document, dict) or "schema_version" not in document:
+        raise ReportError(path, "not a harness {}: no schema_version field".format(what))
+    if document["schema_version"] != version:
+        raise ReportError(path, "schema_version {!r} is not supported (this harness reads {}); {}".format(
+            document["schema_version"], version, regenerate))
+
+
+def load(path: str) -> Dict[str, Any]:
+    """Read and validate a report; every problem is a one-line :class:`ReportError` naming the file."""
+    document = read_document(path)
+    check_version(path, document, SCHEMA_VERSION, "report",
+                  "re-run the environment with this harness version to regenerate it")
+    found = validation_errors(document, schema())
+    if found:
+        more = " (and {} more)".format(len(found) - 1) if len(found) > 1 else ""
+        raise ReportError(path, "does not follow the report schema: {}{}".format(found[0], more))
+    return document

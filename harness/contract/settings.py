@@ -1,0 +1,170 @@
+"""Run settings, declared once: name, type, default, help, report key, whether they change numbers.
+
+The command line (``python -m harness run``), the pytest options (``--harness-*``), the report's
+``settings`` section and the rule of which settings a resumed report must share are all made
+from :data:`TABLE`, as tox 4 declares its settings once, so that a default or a name cannot
+drift between them. Standard library only: the runner reads it inside every environment.
+"""
+
+import argparse
+import math
+import os
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+from harness.contract.vocabulary import INIT_MODES
+
+REPORTS_FOLDER = "reports"
+
+
+def positive_int(text: Any) -> int:
+    """argparse type: a whole number of at least 1."""
+    try:
+        value = int(text)
+    except (TypeError, ValueError):
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError("expected a positive integer. Received: {}".format(text))
+    return value
+
+
+def positive_float(text: Any) -> float:
+    """argparse type: a finite number above 0 (``inf`` would overflow the timers)."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError("expected a positive, finite number. Received: {}".format(text))
+    return value
+
+
+def default_jobs() -> int:
+    """Two runs at once where two cores exist: each run is a process of its own."""
+    return min(2, os.cpu_count() or 1)
+
+
+class Setting(object):
+    """One run setting and every place it appears.
+
+    ``flags`` are the command-line spellings; ``action`` is argparse's (``store``, ``append``,
+    ``store_false``); ``report_key`` names it in the report's ``settings`` (None: not recorded,
+    e.g. where the report is written); ``changes_numbers`` says whether two runs that differ in it
+    can give different figures (a resumed report must then agree); ``pytest_flag`` makes it a
+    ``pytest cases/`` option too.
+    """
+
+    def __init__(self, name: str, default: Any, help: str, flags: Sequence[str], kind: Optional[Callable[[Any], Any]] = None,
+                 action: str = "store", choices: Optional[Sequence[str]] = None, metavar: Optional[str] = None,
+                 report_key: Optional[str] = None, changes_numbers: bool = False,
+                 pytest_flag: Optional[str] = None) -> None:
+        self.name = name
+        self.default = default
+        self.help = help
+        self.flags = tuple(flags)
+        self.kind = kind
+        self.action = action
+        self.choices = choices
+        self.metavar = metavar
+        self.report_key = report_key
+        self.changes_numbers = changes_numbers
+        self.pytest_flag = pytest_flag
+
+    def argparse_options(self) -> Dict[str, Any]:
+        shown = self.action == "store" and self.default is not None
+        options = {"dest": self.name, "action": self.action,
+                   "help": self.help + (" (default: {})".format(self.default) if shown else "")}
+        if self.action in ("store", "append"):
+            if self.kind is not None:
+                options["type"] = self.kind
+            if self.choices is not None:
+                options["choices"] = self.choices
+            if self.metavar is not None:
+                options["metavar"] = self.metavar
+        # An appended list starts empty: argparse would append to a shared default otherwise.
+        options["default"] = None if self.action == "append" else self.default
+        return options
+
+    @property
+    def pytest_dest(self) -> str:
+        """Where pytest keeps the option: prefixed, so no other plugin's ``timeout`` is taken."""
+        return "harness_" + self.name
+
+
+TABLE = (
+    Setting("patterns", (), "select cases whose id matches (glob or substring); repeatable", ("-k",),
+            action="append", metavar="PATTERN", report_key="selected"),
+    Setting("cases_folder", "cases", "folder of case files", ("--cases",), metavar="FOLDER"),
+    Setting("env_name", None, "environment name (default: $TOX_ENV_NAME, else 'local')", ("--env",), metavar="NAME"),
+    Setting("output", None, "report path (default: reports/<env>.json)", ("--output",), metavar="PATH",
+            pytest_flag="--harness-report"),
+    Setting("repeats", 3, "seeds per variant", ("--repeats",), kind=positive_int, metavar="N", report_key="repeats",
+            changes_numbers=True, pytest_flag="--harness-repeats"),
+    Setting("init_modes", INIT_MODES, "initialisation mode(s) to run (default: both)", ("--init-mode",),
+            action="append", choices=INIT_MODES, report_key="init_modes", changes_numbers=True),
+    Setting("profile", "default", "case size profile: default, or full (document size)", ("--profile",),
+            report_key="profile", changes_numbers=True),
+    Setting("timeout", 600.0, "per-run timeout in seconds", ("--timeout",), kind=positive_float, metavar="SECONDS",
+            report_key="timeout_s",
+            pytest_flag="--harness-timeout"),
+    Setting("memory_limit_mib", None, "kill a run whose resident memory passes MIB mebibytes (recorded as an error); "
+            "Linux only", ("--memory-limit",), kind=positive_float, metavar="MIB", report_key="memory_limit_mib"),
+    Setting("jobs", default_jobs(), "runs at once, each in its own process", ("--jobs",), kind=positive_int, metavar="N",
+            report_key="jobs", pytest_flag="--harness-jobs"),
+    Setting("determinism_reruns", True, "do not run repeat 0 twice to test bitwise determinism",
+            ("--no-determinism-rerun",), action="store_false", report_key="determinism_reruns", changes_numbers=True),
+)
+# What to do with a report already at the output path: two exclusive switches, one setting.
+ON_EXISTING = {"--resume": ("resume", "keep the finished cases of the unfinished report at --output and run the rest"),
+               "--overwrite": ("overwrite", "replace the report at --output even if it is unfinished or unreadable")}
+# The report keys whose values a resumed report must share (they change the figures).
+NUMBER_KEYS = tuple(setting.report_key for setting in TABLE if setting.changes_numbers)
+
+
+def env_name_from(given: Optional[str]) -> str:
+    """The environment's name: as given, else tox's env name, else ``local``."""
+    return given or os.environ.get("TOX_ENV_NAME") or "local"
+
+
+def report_path(env_name: str, given: Optional[str] = None) -> str:
+    """Where an environment's report goes: as given, else ``reports/<env>.json``."""
+    return given or os.path.join(REPORTS_FOLDER, env_name + ".json")
+
+
+class Settings(object):
+    """What the user asked for, with every default from :data:`TABLE`."""
+
+    def __init__(self, **given: Any) -> None:
+        unknown = sorted(set(given) - {setting.name for setting in TABLE} - {"on_existing"})
+        if unknown:
+            raise TypeError("unknown setting(s): {}".format(", ".join(unknown)))
+        for setting in TABLE:
+            value = given.get(setting.name)
+            if value is None:
+                value = setting.default
+            setattr(self, setting.name, list(value) if isinstance(value, (list, tuple)) else value)
+        self.on_existing = given.get("on_existing")  # type: Optional[str]
+        self.env_name = env_name_from(self.env_name)
+        self.output = report_path(self.env_name, self.output)
+
+    @classmethod
+    def from_arguments(cls, arguments: argparse.Namespace) -> "Settings":
+        return cls(on_existing=getattr(arguments, "on_existing", None),
+                   **{setting.name: getattr(arguments, setting.name, None) for setting in TABLE})
+
+    def as_report(self) -> Dict[str, Any]:
+        """The report's ``settings`` section."""
+        return {setting.report_key: getattr(self, setting.name) for setting in TABLE if setting.report_key}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Every setting as a ``python -m harness run`` option."""
+    for setting in TABLE:
+        parser.add_argument(*setting.flags, **setting.argparse_options())
+    existing = parser.add_mutually_exclusive_group()
+    for flag, (value, help) in ON_EXISTING.items():
+        existing.add_argument(flag, dest="on_existing", action="store_const", const=value, help=help)
+
+
+def pytest_settings() -> List[Setting]:
+    """The settings ``pytest cases/`` offers as ``--harness-*`` options."""
+    return [setting for setting in TABLE if setting.pytest_flag]

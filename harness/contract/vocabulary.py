@@ -1,0 +1,93 @@
+"""The words a report and a comparison are written in, and the rules that read them.
+
+Every status, verdict and mark the product writes or shows is spelled here once, with the one
+rule that says what fails an environment. The runner, the summary, the pytest plugin and the
+comparison gate all ask this module instead of repeating tuples of strings, and a test checks
+the schemas' enums against these tuples, so the contract cannot drift from the code.
+Standard library only: it runs inside every environment (Python 3.7).
+"""
+
+import math
+from typing import Any, Dict, Mapping, Optional
+
+# -- what a case declares -------------------------------------------------------------------
+CHECK_KINDS = ("invariant", "characterisation")
+INIT_MODES = ("framework", "pinned")
+KERAS_FLAVOURS = ("tf.keras", "keras")
+
+# -- how a run ended ------------------------------------------------------------------------
+RUN_STATUSES = ("ok", "nan", "error", "timeout", "skipped")
+# A run in one of these states has numbers a check or a comparison can look at (a NaN loss is a
+# result too).
+FINISHED = ("ok", "nan")
+# A run that ended so: the harness or the framework broke, and the environment fails.
+BROKEN = ("error", "timeout")
+
+# -- what a check concluded -----------------------------------------------------------------
+CHECK_VERDICTS = ("pass", "fail", "known_failure", "fixed", "noise", "error", "skipped")
+# How a check's group verdicts combine into one: the first present in this order wins.
+SEVERITY = ("error", "fail", "fixed", "known_failure", "noise", "skipped", "pass")
+# One mark per verdict for text tables.
+MARKS = {"pass": "PASS", "fail": "FAIL", "known_failure": "KNOWN", "fixed": "FIXED!", "noise": "NOISE",
+         "error": "ERROR", "skipped": "SKIP"}
+
+# -- what a comparison of two environments concluded ----------------------------------------
+COMPARISON_VERDICTS = ("identical", "within noise", "diverged")
+NOISE_KINDS = ("same-seed re-run", "seed-to-seed MAD")
+
+
+def run_fails_environment(status: str) -> bool:
+    """A run that crashed or timed out fails its environment: nothing it should show was shown."""
+    return status in BROKEN
+
+
+def check_fails_environment(kind: str, verdict: str) -> bool:
+    """The one rule of what a check verdict means for an environment.
+
+    ``error`` (a run it needed did not finish) and ``fixed`` (a declared bug stopped showing: the
+    bug was fixed or the case broke, and someone must look) fail it whatever the kind; ``fail``
+    fails it only for an invariant, since a characterisation that changed is a flag, not a bug.
+    """
+    return verdict in ("error", "fixed") or (verdict == "fail" and kind == "invariant")
+
+
+def check_is_flag(kind: str, verdict: str) -> bool:
+    """A characterisation that no longer holds: worth a look, not a failure."""
+    return verdict == "fail" and not check_fails_environment(kind, verdict)
+
+
+def worst_verdict(verdicts: Any) -> str:
+    """The verdict of a check from its groups': the most severe one (``skipped`` if none)."""
+    present = set(verdicts)
+    for verdict in SEVERITY:
+        if verdict in present:
+            return verdict
+    return "skipped"
+
+
+def divergence_label(result: Optional[Mapping[str, Any]]) -> str:
+    """A comparison result as a short label: ``identical``, ``within noise`` or ``DIVERGED ...``.
+
+    With no noise (a deterministic pair) the size in noise units is infinite, so the absolute
+    difference is shown instead (``Δ``); otherwise the size in noise units (``x``). Sizes read
+    from a file spell infinity as a string, which ``float`` reads too.
+    """
+    if not result:
+        return "-"
+    if result["verdict"] != "diverged":
+        return str(result["verdict"])
+    size = float(result["size"])
+    if math.isinf(size):
+        return "DIVERGED Δ{:.2g}".format(float(result["difference"]))
+    return "DIVERGED x{:.3g}".format(size)
+
+
+def short_verdict(verdict: str) -> str:
+    """A verdict short enough for one cell of the check matrix."""
+    return {"known_failure": "known", "within noise": "noise"}.get(verdict, verdict)
+
+
+def schema_enums() -> Dict[str, tuple]:
+    """The tuples the schemas must spell the same way (checked by the test suite)."""
+    return {"status": RUN_STATUSES, "verdict": CHECK_VERDICTS, "kind": CHECK_KINDS, "init_mode": INIT_MODES,
+            "keras_flavour": KERAS_FLAVOURS, "comparison_verdict": COMPARISON_VERDICTS}

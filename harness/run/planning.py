@@ -1,0 +1,43 @@
+"""Which runs an environment makes, in which order, with which seeds.
+
+Every variant runs in every selected init mode once per repeat; repeat 0 uses the case's own
+seeds (the document's script exactly) and, with determinism re-runs on, runs twice, so the
+report can say whether the environment is bitwise deterministic. Runs are planned case by case,
+repeat 0 first, so a case's checks can be judged as soon as its last run is in.
+"""
+
+from typing import List, Sequence
+
+from harness.case import Case, Seeds
+from harness.contract.settings import Settings
+
+# Repeat k runs with the document's seeds plus k * REPEAT_SEED_STRIDE: far enough apart that no
+# two repeats share a seed, and the first repeat is exactly what the document's script does.
+REPEAT_SEED_STRIDE = 1000
+
+
+class RunKey(object):
+    """Which run: case (by position), variant, init mode, repeat and replica."""
+
+    __slots__ = ("case", "variant", "init_mode", "repeat", "replica")
+
+    def __init__(self, case: int, variant: str, init_mode: str, repeat: int, replica: int) -> None:
+        self.case, self.variant, self.init_mode, self.repeat, self.replica = case, variant, init_mode, repeat, replica
+
+
+def seeds_for(base: Seeds, repeat: int) -> Seeds:
+    """The seeds of ``repeat``: the case's own for repeat 0, shifted by the stride after that."""
+    return base.shifted(repeat * REPEAT_SEED_STRIDE)
+
+
+def plan(cases: Sequence[Case], settings: Settings) -> List[RunKey]:
+    """Every run, case by case, repeat 0 (and its determinism re-run) first."""
+    keys = []
+    for index, case in enumerate(cases):
+        for repeat in range(settings.repeats):
+            replicas = 2 if (repeat == 0 and settings.determinism_reruns) else 1
+            for replica in range(replicas):
+                for init_mode in settings.init_modes:
+                    for variant in case.variants:
+                        keys.append(RunKey(index, variant.name, init_mode, repeat, replica))
+    return keys

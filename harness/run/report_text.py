@@ -1,0 +1,107 @@
+"""A report rendered as text for the terminal, per case: what ``harness run`` prints at the end.
+
+Plain text on purpose: it runs inside the environment (Python 3.7), right after the runner.
+It only reads the report, through :mod:`harness.contract.reading`.
+"""
+
+import collections
+from typing import Any, Dict, List, Optional
+
+from harness.contract.reading import Case, Check, Report
+from harness.contract.strict_json import decode_float
+from harness.contract.vocabulary import MARKS
+
+MAX_GROUP_LINES = 4
+
+
+def _number(value: Optional[float]) -> str:
+    if value is None:
+        return "-"
+    return "{:.4g}".format(value) if value == value else "nan"
+
+
+def _fixed(value: float) -> str:
+    return "{:.4f}".format(value) if value == value else "nan"
+
+
+def _final_table(case: Case) -> List[str]:
+    """Final val_loss (or loss) per variant and init mode, for repeat 0."""
+    modes = sorted(set(run.init_mode for run in case.runs))
+    cells = {}
+    metric = "val_loss"
+    for run in case.runs:
+        if run.repeat == 0 and run.replica == 0:
+            final = run.final
+            if "val_loss" not in final and "loss" in final:
+                metric = "loss"
+            value = final.get("val_loss", final.get("loss", float("nan")))
+            cells[(run.variant, run.init_mode)] = _fixed(value) if run.finished else run.status
+    width = max([len(name) for name in case.variants] + [24])
+    lines = ["  final {} (repeat 0, document's seeds)".format(metric),
+             "    {:<{w}} ".format("variant", w=width) + "".join("{:>12}".format(mode) for mode in modes)]
+    for name in case.variants:
+        lines.append("    {:<{w}} ".format(name, w=width)
+                     + "".join("{:>12}".format(cells.get((name, mode), "-")) for mode in modes))
+    return lines
+
+
+def _check_lines(check: Check) -> List[str]:
+    per_mode = ", ".join("{} {}".format(mode, verdict) for mode, verdict in sorted(check.by_init_mode.items()))
+    measured = [group.measured for group in check.groups if group.measured is not None]
+    span = "{}..{}".format(_number(min(measured)), _number(max(measured))) if measured else "-"
+    worst = "measured {} (limit {} {:g})".format(span, check.limit_operator, check.limit_bound)
+    lines = ["  {:<6} {} [{}]: {}; {}".format(MARKS[check.verdict], check.id, check.kind, per_mode, worst)]
+    shown = [group for group in check.groups if group.verdict != "pass"]
+    for group in shown[:MAX_GROUP_LINES]:
+        where = ""
+        if group.first_divergence:
+            where = "; first divergence: {} (max |Δ| {})".format(
+                group.first_divergence, _number(_float(group.details.get(group.first_divergence))))
+        reason = "; " + group.reason if group.reason else ""
+        known = "; known: " + group.known_failure["reason"] if group.known_failure else ""
+        lines.append("         {} repeat {}: {} measured {}{}{}{}".format(
+            group.init_mode, group.repeat, group.verdict, _number(group.measured), where, reason, known))
+    if len(shown) > MAX_GROUP_LINES:
+        lines.append("         ... and {} more (see the report)".format(len(shown) - MAX_GROUP_LINES))
+    return lines
+
+
+def _float(value: Any) -> Optional[float]:
+    try:
+        return decode_float(value)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def render(document: Dict[str, Any]) -> str:
+    view = Report(document)
+    lines = []
+    for error in view.load_errors:
+        lines.append("LOAD ERROR {}: {}".format(error["file"], error["problem"]))
+    for case in view.cases:
+        statuses = collections.Counter(run.status for run in case.runs)
+        lines.append("")
+        lines.append("== {} — {}".format(case.id, case.title))
+        lines.append("  {} run(s): {}{}".format(len(case.runs), ", ".join("{} {}".format(n, s) for s, n in sorted(statuses.items())),
+                                               "" if case.complete else " (INCOMPLETE)"))
+        lines.extend(_final_table(case))
+        for check in case.checks:
+            lines.extend(_check_lines(check))
+        if case.determinism:
+            same = sum(1 for entry in case.determinism if entry["bitwise_identical"])
+            lines.append("  determinism: {}/{} variant×mode pairs bitwise identical when re-run".format(same, len(case.determinism)))
+            for entry in case.determinism:
+                if not entry["bitwise_identical"]:
+                    lines.append("    not identical: {} {}: {}".format(entry["variant"], entry["init_mode"], ", ".join(entry["differing"])))
+    summary = view.summary
+    lines.append("")
+    lines.append("runs: {}; checks: {}".format(
+        ", ".join("{} {}".format(n, s) for s, n in sorted(summary["runs"].items())) or "none",
+        ", ".join("{} {}".format(n, s) for s, n in sorted(summary["checks"].items())) or "none"))
+    for flag in summary["flags"]:
+        lines.append("flag (characterisation changed): " + flag)
+    for item in summary["unexpected"]:
+        lines.append("UNEXPECTED: " + item)
+    if not view.complete:
+        lines.append("report is PARTIAL ({})".format(view.interrupted or "unfinished"))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,163 @@
+"""Running the selected cases inside one environment: discover, plan, fork, record, write.
+
+The order of events is the data flow of the product: cases are discovered (user mistakes are
+reported before anything slow happens), the framework is imported once, every planned run is
+executed in its own forked process (:mod:`harness.run.isolation`), each finished run is recorded
+in the report, which is saved after every run, and a case's checks are judged as soon as its
+last run is in. What a run, a check or a report *is* lives elsewhere: seeds and order in
+:mod:`harness.run.planning`, verdicts in :mod:`harness.run.checking`, bitwise determinism in
+:mod:`harness.run.determinism`, resuming in :mod:`harness.run.resumption`, the report's shape
+in :mod:`harness.contract.report`.
+"""
+
+import collections
+import os
+import signal
+import sys
+import warnings
+from typing import Any, Callable, Dict, List, Optional, TextIO
+
+from harness.contract import report
+from harness.contract.settings import Settings
+from harness.errors import CaseFileError, UserError
+from harness.run import environment, resumption
+from harness.run.checking import judge_case
+from harness.run.determinism import determinism
+from harness.run.discovery import LoadedCase, discover
+from harness.run.execution import execute
+from harness.run.isolation import Outcome, resident_mib, run_isolated
+from harness.run.output_lock import OutputLock
+from harness.run.planning import RunKey, plan, seeds_for
+from harness.run.run_result import RunResult
+
+
+class Interrupted(Exception):
+    """SIGINT or SIGTERM arrived: save what is finished and stop."""
+
+    def __init__(self, signal_name: str) -> None:
+        super().__init__(signal_name)
+        self.signal_name = signal_name
+
+
+def _raise_interrupted(signum: int, frame: Any) -> None:
+    raise Interrupted(signal.Signals(signum).name)
+
+
+def run(settings: Settings, out: TextIO = sys.stdout,
+        load_framework: Optional[Callable[[], Any]] = None) -> Dict[str, Any]:
+    """Run everything ``settings`` selects and return the final report (also written to disk)."""
+    loaded, load_errors = discover(settings.cases_folder, settings.patterns)
+    for error in load_errors:
+        out.write("error: {}\n".format(error))
+    if settings.memory_limit_mib is not None and resident_mib(os.getpid()) is None:
+        raise UserError("--memory-limit reads each run's resident memory from /proc, which this system lacks")
+    with OutputLock(settings.output):
+        return _run_locked(settings, out, load_framework, loaded, load_errors)
+
+
+def _case_entry(item: LoadedCase, profile: str) -> Dict[str, Any]:
+    case = item.case
+    return report.case_entry(case.id, case.title, case.description, case.sources, item.relative_path, item.source_hash,
+                             profile, case.tolerance, [{"name": v.name, "description": v.description} for v in case.variants])
+
+
+def _run_locked(settings: Settings, out: TextIO, load_framework: Optional[Callable[[], Any]],
+                loaded: List[LoadedCase], load_errors: List[CaseFileError]) -> Dict[str, Any]:
+    if load_framework is None:
+        from harness.run.framework import load as load_framework
+    warnings.simplefilter("ignore")  # framework deprecation chatter; children inherit this
+    fw = load_framework()
+    facts = _framework_facts(fw, settings.timeout)
+    env = environment.describe(facts, settings.env_name)
+    versions = environment.requirement_versions(env)
+    document = report.new_report(settings.as_report(), env)
+    document["load_errors"] = [report.load_error(e.path, e.problem) for e in load_errors]
+    document["cases"] = [_case_entry(item, settings.profile) for item in loaded]
+    resumed_from, kept = resumption.reusable_cases(settings.output, settings.on_existing, settings.as_report(), env)
+    done = set(resumption.keep_finished(document["cases"], kept))
+    if resumed_from is not None:
+        document["resumed"] = {"from": resumed_from, "kept_cases": [loaded[index].case.id for index in sorted(done)]}
+        out.write("resuming {} (made {}): keeping finished case(s) {}\n".format(
+            settings.output, resumed_from, ", ".join(document["resumed"]["kept_cases"]) or "none"))
+    keys = [key for key in plan([item.case for item in loaded], settings) if key.case not in done]
+    expected = collections.Counter(key.case for key in keys)
+    results = collections.defaultdict(list)  # type: Dict[int, List[RunResult]]
+    out.write("{} ({}): {} case(s), {} run(s), {} at a time -> {}\n".format(
+        settings.env_name, _framework_label(facts), len(loaded), len(keys), settings.jobs, settings.output))
+    out.flush()
+
+    def task(key: RunKey) -> Callable[[], Any]:
+        case = loaded[key.case].case
+        seeds = seeds_for(case.seeds, key.repeat)
+        return lambda: execute(fw, case, key.variant, key.init_mode, seeds, settings.profile)
+
+    def on_outcome(key: RunKey, outcome: Outcome) -> None:
+        item = loaded[key.case]
+        record, arrays = outcome.value if outcome.ending == "returned" else (report.failed_record(outcome.ending, outcome.detail), {})
+        record["timing"]["wall_s"] = outcome.seconds
+        entry = report.run_entry(key.variant, key.init_mode, key.repeat, key.replica,
+                                 seeds_for(item.case.seeds, key.repeat).as_dict(), record)
+        result = RunResult(entry, arrays)
+        results[key.case].append(result)
+        case_entry = document["cases"][key.case]
+        case_entry["runs"].append(entry)
+        _progress(out, sum(len(r) for r in results.values()), len(keys), item.case.id, result)
+        if (record["error"] or {}).get("type") == "CaseMistake":
+            out.write("error: {}: {}\n".format(item.path, record["error"]["message"]))
+        if len(results[key.case]) == expected[key.case]:
+            case_entry["checks"] = judge_case(item.case, results[key.case], versions)
+            case_entry["determinism"] = determinism(results[key.case])
+            case_entry["complete"] = True
+        document["summary"] = report.summary(document)
+        report.write(settings.output, document)
+
+    previous = {name: signal.signal(getattr(signal, name), _raise_interrupted) for name in ("SIGINT", "SIGTERM")}
+    try:
+        report.write(settings.output, document)
+        run_isolated([(key, task(key)) for key in keys], settings.jobs, settings.timeout, on_outcome,
+                     settings.memory_limit_mib)
+        document["complete"] = True
+    except Interrupted as interruption:
+        document["interrupted"] = interruption.signal_name
+        out.write("\ninterrupted by {}: the report keeps the {} finished run(s)\n".format(
+            interruption.signal_name, sum(len(r) for r in results.values())))
+    finally:
+        for name, handler in previous.items():
+            signal.signal(getattr(signal, name), handler)
+    document["summary"] = report.summary(document)
+    report.write(settings.output, document)
+    return document
+
+
+def _framework_facts(fw: Any, timeout: float) -> Dict[str, Any]:
+    """The framework's description, devices included: listing devices initialises the runtime,
+    which the parent must never do before forking, so a child lists them."""
+    facts = fw.describe()
+    found = {}
+
+    def keep(key: Any, outcome: Outcome) -> None:
+        found["devices"] = outcome.value if outcome.ending == "returned" else ["unknown: " + outcome.ending]
+    run_isolated([("devices", fw.devices)], 1, timeout, keep)
+    facts["devices"] = found["devices"]
+    return facts
+
+
+def _framework_label(facts: Dict[str, Any]) -> str:
+    label = "{} {}".format(facts["keras_flavour"], facts["keras"])
+    if facts["tensorflow"]:
+        label += ", TF {}".format(facts["tensorflow"])
+    return label + ", backend " + facts["backend"]
+
+
+def _progress(out: TextIO, done: int, total: int, case_id: str, result: RunResult) -> None:
+    final = result.final
+    metric = "val_loss" if "val_loss" in final else "loss"
+    value = "{} {:.4f}".format(metric, final[metric]) if metric in final else ""
+    if result.error_message:
+        value = result.error_message[:60]
+    seeds = result.seeds
+    shown = "{},{},{}{}".format(seeds["numpy"], seeds["python"], seeds["framework"], "'" if result.replica else "")
+    out.write("[{:>{w}}/{}] {:<20} {:<22} {:<9} {:<16} {:<7} {:>6.2f} s  {}\n".format(
+        done, total, case_id, result.variant, result.init_mode, "seeds " + shown, result.status,
+        result.entry["timing"].get("wall_s", 0.0), value, w=len(str(total))))
+    out.flush()
