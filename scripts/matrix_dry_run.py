@@ -27,6 +27,12 @@ def workflow_envs():
         return re.findall(r"-\s*\{env:\s*([A-Za-z0-9_.-]+),", stream.read())
 
 
+def failed(step, why):
+    """A failed step, as the workflow's log would show it: one line, then the exit status."""
+    print("dry run: {} failed: {}".format(step, why), flush=True)
+    return 1
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--envs", default=",".join(workflow_envs()), help="comma-separated tox envs (default: the workflow's)")
@@ -35,12 +41,17 @@ def main():
     harness_arguments = [a for a in harness_arguments if a != "--"]
     work = arguments.work or tempfile.mkdtemp(prefix="matrix-dry-run-")
     environment = {key: value for key, value in os.environ.items() if not key.startswith("TOX_") and key != "VIRTUAL_ENV"}
+    missing = []
     for env in arguments.envs.split(","):
         artifact = os.path.join(work, "artifacts", "report-" + env)
         os.makedirs(artifact, exist_ok=True)
         print("== job {}".format(env), flush=True)
-        subprocess.run(["tox", "-e", env, "--", "--output", os.path.join(artifact, env + ".json")] + harness_arguments,
-                       cwd=ROOT, env=environment)
+        report = os.path.join(artifact, env + ".json")
+        job = subprocess.run(["tox", "-e", env, "--", "--output", report] + harness_arguments, cwd=ROOT, env=environment)
+        if not os.path.isfile(report):  # a failed env still uploads its report; no report is a broken job
+            missing.append("{} (tox exit {})".format(env, job.returncode))
+    if missing:
+        return failed("job(s) " + ", ".join(missing), "no report written; see the job's output above")
     reports = os.path.join(work, "reports")
     os.makedirs(reports, exist_ok=True)
     for path in glob.glob(os.path.join(work, "artifacts", "report-*", "*.json")):
@@ -50,7 +61,11 @@ def main():
     comparison = os.path.join(reports, "comparison.json")
     compared = subprocess.run(harness + ["compare"] + sorted(glob.glob(os.path.join(reports, "*.json")))
                               + ["--output", comparison, "--markdown", os.path.join(reports, "comparison.md")], cwd=ROOT)
-    subprocess.run(harness + ["html", comparison, "--output", os.path.join(reports, "comparison.html")], cwd=ROOT, check=True)
+    if not os.path.isfile(comparison):
+        return failed("compare", "no comparison written (exit {})".format(compared.returncode))
+    page = subprocess.run(harness + ["html", comparison, "--output", os.path.join(reports, "comparison.html")], cwd=ROOT)
+    if page.returncode != 0:
+        return failed("html", "exit {}".format(page.returncode))
     with open(os.path.join(reports, "comparison.md")) as stream:
         print(stream.read())
     print("artifacts and reports: {}".format(work))

@@ -3,39 +3,15 @@
 The rest of the integration suite runs on the test env's TensorFlow (Keras 3). This test runs
 ``tox -e tf114`` (Python 3.7, TF 1.14 graph mode, tf.keras 2.2.4) and checks that the harness, by
 itself, finds the seed's bug with the seed's figures. Where Python 3.7 or tox cannot be found it is
-skipped with the reason, unless ``HARNESS_REQUIRE_GENERATIONS=1`` (set by ``.ci/run``) makes that a
-failure.
+skipped with the reason (decided by asking for the interpreter: :mod:`tox_envs`), unless
+``HARNESS_REQUIRE_GENERATIONS=1`` (set by ``.ci/run``) makes that a failure.
 """
 
 import json
-import os
-import shutil
-import subprocess
-
-import pytest
 
 from harness.contract.strict_json import decode_float
-from harness_process import ROOT, run_harness
-
-
-def unavailable(reason):
-    if os.environ.get("HARNESS_REQUIRE_GENERATIONS") == "1":
-        pytest.fail(reason)
-    pytest.skip(reason)
-
-
-def tox_env(name, output, *arguments):
-    tox = shutil.which("tox")
-    if tox is None:
-        unavailable("tox is not on PATH")
-    # Settings of the enclosing tox env must not leak into the nested one.
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith("TOX_") and key not in ("VIRTUAL_ENV", "PYTHONPATH")}
-    completed = subprocess.run([tox, "-e", name, "--", "--output", str(output)] + list(arguments), cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=1200)
-    if "interpreter not found" in completed.stdout or "could not find python interpreter" in completed.stdout.lower():
-        unavailable("{}'s interpreter was not found (on pyenv machines set PYENV_VERSION to include it)".format(name))
-    return completed
+from harness_process import run_harness
+from tox_envs import tox_env
 
 
 def test_tf114_finds_the_seed_bug_with_the_seed_figures(tmp_path):

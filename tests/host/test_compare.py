@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from builders import report_with, run_result
+from harness_process import ROOT
 from harness.host import compare, present
 from harness.contract.schema import COMPARISON_SCHEMA_PATH, load_schema
 from harness.contract.strict_json import to_plain
 
-ROOT = __import__("os").path.dirname(__import__("os").path.dirname(__import__("os").path.abspath(__file__)))
 W = [np.array([[1, 2], [3, 4]], "float32"), np.zeros(2, "float32")]
 # Another random draw: different bits (hashes), the same norm and sum.
 OTHER_W = [np.array([[4, 3], [2, 1]], "float32"), np.zeros(2, "float32")]

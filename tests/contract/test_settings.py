@@ -1,0 +1,63 @@
+"""Run settings are declared once: the CLI, the pytest options and the report come from one table."""
+
+import argparse
+
+import pytest
+
+from harness.contract import report, settings
+from harness.contract.schema import REPORT_SCHEMA_PATH, load_schema
+
+
+def _parse(*arguments):
+    parser = argparse.ArgumentParser()
+    settings.add_arguments(parser)
+    return settings.Settings.from_arguments(parser.parse_args(list(arguments)))
+
+
+def test_command_line_defaults_are_the_table_s():
+    chosen = _parse()
+    for setting in settings.TABLE:
+        if setting.name not in ("env_name", "output"):
+            expected = list(setting.default) if isinstance(setting.default, tuple) else setting.default
+            assert getattr(chosen, setting.name) == expected, setting.name
+    assert chosen.jobs == settings.default_jobs() == settings.Settings().jobs  # one default, wherever it is made
+
+
+def test_env_name_and_report_path_are_worked_out_once(monkeypatch):
+    monkeypatch.delenv("TOX_ENV_NAME", raising=False)
+    assert (_parse().env_name, _parse().output) == ("local", "reports/local.json")
+    monkeypatch.setenv("TOX_ENV_NAME", "tf2")
+    assert (_parse().env_name, _parse().output) == ("tf2", "reports/tf2.json")
+    assert _parse("--env", "x", "--output", "o.json").output == "o.json"
+
+
+def test_the_report_s_settings_section_is_the_table_s_report_keys():
+    section = settings.Settings(repeats=2, init_modes=["pinned"]).as_report()
+    properties = load_schema(REPORT_SCHEMA_PATH)["properties"]["settings"]["properties"]
+    assert set(section) == set(properties)
+    assert section["repeats"] == 2 and section["init_modes"] == ["pinned"]
+    document = report.new_report(section, {})
+    assert not [p for p in report.problems(document) if p.startswith("settings")]
+
+
+def test_settings_that_change_numbers_are_the_ones_a_resumed_report_must_share():
+    assert settings.NUMBER_KEYS == ("repeats", "init_modes", "profile", "determinism_reruns")
+
+
+def test_pytest_options_are_made_from_the_same_table():
+    flags = {setting.pytest_flag: setting for setting in settings.pytest_settings()}
+    assert sorted(flags) == ["--harness-jobs", "--harness-repeats", "--harness-report", "--harness-timeout"]
+    assert flags["--harness-jobs"].default == settings.default_jobs()
+
+
+@pytest.mark.parametrize("arguments", [("--timeout", "inf"), ("--timeout", "nan"), ("--timeout", "0"),
+                                       ("--repeats", "0"), ("--jobs", "x"), ("--memory-limit", "-1")])
+def test_numbers_outside_their_range_are_refused(arguments, capsys):
+    with pytest.raises(SystemExit):
+        _parse(*arguments)
+    assert "expected a positive" in capsys.readouterr().err
+
+
+def test_an_unknown_setting_is_our_bug_and_loud():
+    with pytest.raises(TypeError, match="unknown setting"):
+        settings.Settings(repeat=3)
