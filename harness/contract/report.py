@@ -24,14 +24,8 @@ SCHEMA_VERSION = 1
 # A report is data from elsewhere (CI artifacts, other machines): refuse what no run can produce.
 MAX_REPORT_BYTES = 256 * 1024 * 1024
 
-_schema = None
-
-
 def schema() -> Dict[str, Any]:
-    global _schema
-    if _schema is None:
-        _schema = load_schema(REPORT_SCHEMA_PATH)
-    return _schema
+    return load_schema(REPORT_SCHEMA_PATH)
 
 
 # -- building ------------------------------------------------------------------------------
@@ -142,12 +136,17 @@ def problems(report: Dict[str, Any]) -> List[str]:
     return validation_errors(to_plain(report), schema())
 
 
-def write(path: str, report: Dict[str, Any]) -> None:
-    """Validate, then write atomically. An invalid report is our bug: it raises, loudly."""
-    found = problems(report)
+def write_document(path: str, document: Dict[str, Any], against: Dict[str, Any], what: str) -> None:
+    """Validate ``document`` against the schema ``against``, then write it atomically. An invalid
+    document is our bug, never the user's: it raises, loudly, and nothing is written."""
+    found = validation_errors(to_plain(document), against)
     if found:
-        raise AssertionError("refusing to write an invalid report to {}: {}".format(path, "; ".join(found[:5])))
-    write_atomically(path, dumps(report) + "\n")
+        raise AssertionError("refusing to write an invalid {} to {}: {}".format(what, path, "; ".join(found[:5])))
+    write_atomically(path, dumps(document) + "\n")
+
+
+def write(path: str, report: Dict[str, Any]) -> None:
+    write_document(path, report, schema(), "report")
 
 
 def read_document(path: str) -> Any:

@@ -8,6 +8,7 @@ suite checks that it agrees with the reference ``jsonschema`` implementation, an
 refuses a schema keyword it does not know rather than ignoring it.
 """
 
+import functools
 import json
 import os
 from typing import Any, Dict, List
@@ -27,7 +28,9 @@ _TYPES = {
 }
 
 
+@functools.lru_cache(maxsize=None)
 def load_schema(path: str) -> Dict[str, Any]:
+    """The schema at ``path``, read once per process (callers must not change it)."""
     with open(path, encoding="utf-8") as stream:
         schema = json.load(stream)
     _refuse_unknown_keywords(schema, "#")
