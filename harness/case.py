@@ -139,11 +139,16 @@ class Measurement(object):
 
     ``details`` lets a check say *where* a difference lies (initial weights, loss history, final
     weights), which is how the report can state that the initial weights already differ.
+    ``evidence`` says how many numbers the value was computed from, when the measure knows: a
+    difference between two empty histories is 0, and 0 would pass any limit, so a check whose
+    measurement has ``evidence == 0`` is an ``error`` ("measured nothing"), never a pass.
     """
 
-    def __init__(self, value: float, details: Optional[Mapping[str, Any]] = None) -> None:
+    def __init__(self, value: float, details: Optional[Mapping[str, Any]] = None,
+                 evidence: Optional[int] = None) -> None:
         self.value = float(value)
         self.details = dict(details or {})
+        self.evidence = evidence
 
 
 class Check(object):

@@ -11,7 +11,7 @@ import sys
 from typing import List, Optional
 
 from harness.contract import settings
-from harness.errors import UserError
+from harness.errors import UserError, printable
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = {"SIGINT": 130, "SIGTERM": 143}
@@ -29,6 +29,9 @@ def _parser() -> argparse.ArgumentParser:
     compare = commands.add_parser("compare", help="compare reports across environments (exit 1 when the gate fails)")
     compare.add_argument("reports", nargs="+", help="per-environment reports, e.g. reports/*.json")
     compare.add_argument("--baseline", help="environment to compare every other against (default: all pairs)")
+    compare.add_argument("--allow-incomplete", action="store_true",
+                         help="show partial reports, missing cases, changed case files and unfinished runs, but do "
+                              "not fail the gate on them")
     compare.add_argument("--output", default=os.path.join(settings.REPORTS_FOLDER, "comparison.json"),
                          help="default: %(default)s")
     compare.add_argument("--markdown", default=os.path.join(settings.REPORTS_FOLDER, "comparison.md"),
@@ -45,13 +48,14 @@ def _run(arguments: argparse.Namespace) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     from harness.run import report_text, runner
     chosen = settings.Settings.from_arguments(arguments)
-    document = runner.run(chosen)
+    finished = runner.run(chosen)
+    document = finished.document
     sys.stdout.write(report_text.render(document))
-    sys.stdout.write("report: {}\n".format(chosen.output))
+    sys.stdout.write("report: {}\n".format(finished.path))
+    if finished.kept_note:
+        sys.stdout.write("note: {}\n".format(finished.kept_note))
     if document["interrupted"]:
         return EXIT_INTERRUPTED.get(document["interrupted"], 1)
-    if not document["cases"] and not document["load_errors"]:
-        raise UserError("no case matches {} in {}".format(chosen.patterns or "any pattern", chosen.cases_folder))
     return int(document["summary"]["exit_status"])
 
 
@@ -93,7 +97,7 @@ def _compare(arguments: argparse.Namespace) -> int:
         documents.append((name, document))
     if len(documents) < 2:
         raise UserError("compare needs at least two reports of different environments; got {}".format(len(documents)))
-    comparison = compare.compare(documents, arguments.baseline)
+    comparison = compare.compare(documents, arguments.baseline, arguments.allow_incomplete)
     comparison_document.write(arguments.output, comparison)
     write_atomically(arguments.markdown, present.markdown(comparison))
     sys.stdout.write(present.terminal(comparison))
@@ -119,7 +123,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         return commands[arguments.command](arguments)
     except UserError as error:
-        sys.stderr.write("error: {}\n".format(error))
+        sys.stderr.write("error: {}\n".format(printable(error)))
         return EXIT_USER_ERROR
     except BrokenPipeError:  # the reader went away (`... | head`): nothing left to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

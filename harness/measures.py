@@ -66,7 +66,9 @@ def trajectory_difference(first: str, second: str, tolerance: float = 0.0) -> Me
                 details[name] = max_abs_difference(a, b)
         parted = [name for name in TRAJECTORY if not details[name] <= tolerance]
         details["first_divergence"] = parted[0] if parted else None
-        return Measurement(max(details[name] for name in TRAJECTORY), details)
+        # A trajectory is its epochs: with none trained on either side there is nothing to compare.
+        epochs = max(len(_component(runs[variant], "loss")) for variant in (first, second))
+        return Measurement(max(details[name] for name in TRAJECTORY), details, evidence=epochs)
     return measure
 
 
@@ -75,14 +77,16 @@ def output_difference(first: str, second: str, when: str = "initial") -> Measure
     key = "probe_" + when
 
     def measure(runs: Mapping[str, RunResult]) -> Measurement:
-        return Measurement(max_abs_difference(runs[first].arrays[key], runs[second].arrays[key]))
+        a, b = runs[first].arrays[key], runs[second].arrays[key]
+        return Measurement(max_abs_difference(a, b), evidence=int(np.size(a)))
     return measure
 
 
 def final_metric(variant: str, metric: str) -> Measure:
     """The last epoch's value of ``metric`` (a key of the Keras history) for one variant."""
     def measure(runs: Mapping[str, RunResult]) -> Measurement:
-        return Measurement(runs[variant].final_value(metric))
+        value = runs[variant].final_value(metric)
+        return Measurement(value, evidence=0 if metric not in runs[variant].final else 1)
     return measure
 
 
@@ -90,7 +94,8 @@ def final_metric_gap(metric: str, larger: str, smaller: str) -> Measure:
     """``larger``'s final ``metric`` minus ``smaller``'s: positive when the ordering holds."""
     def measure(runs: Mapping[str, RunResult]) -> Measurement:
         a, b = runs[larger].final_value(metric), runs[smaller].final_value(metric)
-        return Measurement(a - b, {larger: a, smaller: b})
+        present = all(metric in runs[variant].final for variant in (larger, smaller))
+        return Measurement(a - b, {larger: a, smaller: b}, evidence=1 if present else 0)
     return measure
 
 
@@ -104,8 +109,10 @@ def unit_spread(variant: str, layer_weights: Sequence[int]) -> Measure:
     def measure(runs: Mapping[str, RunResult]) -> Measurement:
         weights = runs[variant].arrays["final_weights"]
         details = {}
+        compared = 0
         for index in layer_weights:
             value = np.asarray(weights[index], dtype=np.float64)
             details["weight_{}".format(index)] = max_abs_difference(value, np.broadcast_to(value[..., :1], value.shape))
-        return Measurement(max(details.values()) if details else math.nan, details)
+            compared += int(value.size)
+        return Measurement(max(details.values()) if details else math.nan, details, evidence=compared)
     return measure

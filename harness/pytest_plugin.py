@@ -148,7 +148,7 @@ def _session_report(session: Any) -> Dict[str, Any]:
         chosen = settings.Settings(cases_folder=str(items[0].path.parent), patterns=sorted({item.case_id for item in items}),
                                    **{s.name: getattr(options, s.pytest_dest) for s in settings.pytest_settings()})
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        stash[_DOCUMENT] = runner.run(chosen, out=_ReporterStream(reporter))
+        stash[_DOCUMENT] = runner.run(chosen, out=_ReporterStream(reporter)).document
     return stash[_DOCUMENT]
 
 

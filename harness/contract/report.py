@@ -11,13 +11,12 @@ interrupted run keeps everything it finished.
 
 import collections
 import datetime
-import os
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from harness import __version__
 from harness.contract import vocabulary
 from harness.contract.schema import REPORT_SCHEMA_PATH, load_schema, validation_errors
-from harness.contract.strict_json import dumps, loads, to_plain, write_atomically
+from harness.contract.strict_json import dumps, loads, not_a_regular_file, to_plain, write_atomically
 from harness.errors import ReportError
 
 SCHEMA_VERSION = 1
@@ -130,6 +129,11 @@ def summary(document: Mapping[str, Any]) -> Dict[str, Any]:
             "exit_status": 1 if unexpected else 0}
 
 
+def finished_runs(document: Mapping[str, Any]) -> int:
+    """How much finished work a report holds: its recorded runs, whatever their status."""
+    return sum(len(case["runs"]) for case in document["cases"])
+
+
 # -- writing and reading -------------------------------------------------------------------
 def problems(report: Dict[str, Any]) -> List[str]:
     """Schema violations of an in-memory report, after strict-JSON conversion."""
@@ -150,15 +154,23 @@ def write(path: str, report: Dict[str, Any]) -> None:
 
 
 def read_document(path: str) -> Any:
-    """Strict JSON from a file that came from elsewhere; any problem is one :class:`ReportError`."""
+    """Strict JSON from a file that came from elsewhere; any problem is one :class:`ReportError`.
+
+    Only a regular file is opened, and never more than ``MAX_REPORT_BYTES`` are read from it.
+    """
+    limit = MAX_REPORT_BYTES
+    kind = not_a_regular_file(path)
+    if kind is not None:
+        raise ReportError(path, "is {}, not a report file".format(kind))
     try:
-        size = os.path.getsize(path)
-        if size > MAX_REPORT_BYTES:
-            raise ReportError(path, "{} bytes is larger than any report ({} at most)".format(size, MAX_REPORT_BYTES))
-        with open(path, encoding="utf-8") as stream:
-            text = stream.read()
+        with open(path, "rb") as stream:
+            data = stream.read(limit + 1)
     except OSError as error:
         raise ReportError(path, "cannot read: {}".format(error.strerror or error))
+    if len(data) > limit:
+        raise ReportError(path, "is larger than any report ({} bytes at most)".format(limit))
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ReportError(path, "not a report: the file is not UTF-8 text")
     try:

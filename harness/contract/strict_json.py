@@ -9,8 +9,9 @@ the schema's ``number`` definition admits exactly these three strings besides nu
 import json
 import math
 import os
+import stat
 import tempfile
-from typing import Any, Union
+from typing import Any, Optional, Union
 
 NON_FINITE = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
 
@@ -87,3 +88,22 @@ def write_atomically(path: str, text: str) -> None:
         if os.path.exists(temporary):
             os.unlink(temporary)
         raise
+
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def not_a_regular_file(path: str) -> Optional[str]:
+    """What ``path`` is when it exists and is not a regular file ("a FIFO"), else None.
+
+    Documents are read and written only as regular files: a device or a FIFO has no size to bound
+    a read by, and opening a FIFO blocks until someone writes to it.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    return next((kind for test, kind in _KINDS if test(mode)), "not a regular file")

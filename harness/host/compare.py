@@ -181,8 +181,23 @@ def check_attribution(by_init_mode: Dict[str, str]) -> Optional[str]:
     return None
 
 
-def compare(documents: Sequence[Tuple[str, Dict[str, Any]]], baseline: Optional[str] = None) -> Dict[str, Any]:
-    """The whole comparison of several reports, optionally against one baseline environment."""
+def _gap(kind: str, env: str, detail: str, case: Optional[str] = None, baseline: Optional[str] = None) -> Dict[str, Any]:
+    return {"kind": kind, "env": env, "baseline": baseline, "case": case, "detail": detail}
+
+
+def _has_runs(env: EnvironmentRuns, key: Tuple[str, str, str]) -> bool:
+    return any(k[:3] == key for k in env.runs)
+
+
+def compare(documents: Sequence[Tuple[str, Dict[str, Any]]], baseline: Optional[str] = None,
+            allow_incomplete: bool = False) -> Dict[str, Any]:
+    """The whole comparison of several reports, optionally against one baseline environment.
+
+    What could not be compared is a **gap**, listed with the reason: a partial report, a case one
+    report has and the other lacks, a case whose file changed between them, a variant whose runs
+    did not finish on one side. A comparison with gaps is not a pass: gaps fail the gate unless
+    ``allow_incomplete`` says the user accepts them.
+    """
     envs = [EnvironmentRuns(name, document) for name, document in documents]
     by_name = {env.name: env for env in envs}
     if baseline is not None and baseline not in by_name:
@@ -191,14 +206,28 @@ def compare(documents: Sequence[Tuple[str, Dict[str, Any]]], baseline: Optional[
         pairs = list(itertools.combinations(envs, 2))
     else:
         pairs = [(env, by_name[baseline]) for env in envs if env.name != baseline]
-    comparisons, notes = [], []
+    gaps = [_gap("partial_report", env.name, "the report is partial ({}): runs that never happened cannot be "
+                 "compared".format(env.report.interrupted or "unfinished")) for env in envs if not env.report.complete]
+    comparisons = []
     for a, b in pairs:
+        for case_id in sorted(set(a.cases) ^ set(b.cases)):
+            has, lacks = (a, b) if case_id in a.cases else (b, a)
+            gaps.append(_gap("missing_case", lacks.name, "{} has this case, {} does not".format(has.name, lacks.name),
+                             case_id, has.name))
         for case_id in sorted(set(a.cases) & set(b.cases)):
             if a.cases[case_id].source_hash != b.cases[case_id].source_hash:
-                notes.append("{}: not comparable between {} and {}: the case file changed".format(case_id, a.name, b.name))
+                gaps.append(_gap("not_comparable", a.name, "the case file changed between the two reports (source "
+                                 "hash {} vs {})".format(a.cases[case_id].source_hash, b.cases[case_id].source_hash),
+                                 case_id, b.name))
                 continue
             for variant in b.cases[case_id].variants:
-                by_mode = {mode: compare_runs(a, b, (case_id, variant, mode)) for mode in vocabulary.INIT_MODES}
+                by_mode = {}
+                for mode in vocabulary.INIT_MODES:
+                    key = (case_id, variant, mode)
+                    by_mode[mode] = compare_runs(a, b, key)
+                    if by_mode[mode] is None and (_has_runs(a, key) or _has_runs(b, key)):
+                        gaps.append(_gap("missing_runs", a.name, "{} / {} init: no finished run with the same seeds "
+                                         "on both sides".format(variant, mode), case_id, b.name))
                 if not any(by_mode.values()):
                     continue
                 comparisons.append({"env": a.name, "baseline": b.name, "case": case_id, "variant": variant,
@@ -211,8 +240,9 @@ def compare(documents: Sequence[Tuple[str, Dict[str, Any]]], baseline: Optional[
         "noise_factor": NOISE_FACTOR,
         "comparisons": comparisons,
         "checks": checks,
-        "notes": notes,
-        "gate": gate(comparisons, checks, baseline),
+        "gaps": gaps,
+        "allow_incomplete": allow_incomplete,
+        "gate": gate(comparisons, checks, baseline, gaps, allow_incomplete),
     }
 
 
@@ -235,8 +265,10 @@ def check_matrix(envs: Sequence[EnvironmentRuns]) -> List[Dict[str, Any]]:
     return [rows[key] for key in sorted(rows)]
 
 
-def gate(comparisons: Sequence[Dict[str, Any]], checks: Sequence[Dict[str, Any]], baseline: Optional[str]) -> Dict[str, Any]:
-    """Why CI should fail: divergences from the baseline, and unexpected check verdicts anywhere."""
+def gate(comparisons: Sequence[Dict[str, Any]], checks: Sequence[Dict[str, Any]], baseline: Optional[str],
+         gaps: Sequence[Dict[str, Any]] = (), allow_incomplete: bool = False) -> Dict[str, Any]:
+    """Why CI should fail: divergences from the baseline, unexpected check verdicts anywhere, and
+    evidence that is missing or partial (unless the user accepts it)."""
     reasons = []
     if baseline is not None:
         for item in comparisons:
@@ -248,4 +280,13 @@ def gate(comparisons: Sequence[Dict[str, Any]], checks: Sequence[Dict[str, Any]]
         for env, verdict in sorted(row["verdicts"].items()):
             if vocabulary.check_fails_environment(row["kind"], verdict["verdict"]):
                 reasons.append("{}: {}/{} {}".format(env, row["case"], row["check"], verdict["verdict"]))
+    if not allow_incomplete:
+        reasons.extend("{} (pass --allow-incomplete to accept)".format(gap_text(gap)) for gap in gaps)
     return {"failed": bool(reasons), "reasons": reasons}
+
+
+def gap_text(gap: Dict[str, Any]) -> str:
+    """A gap in one line: where, and why it could not be compared."""
+    where = gap["env"] if gap["baseline"] is None else "{} vs {}".format(gap["env"], gap["baseline"])
+    return "{}: {}{}: {}".format(gap["kind"].replace("_", " "), where, " " + gap["case"] if gap["case"] else "",
+                                 gap["detail"])

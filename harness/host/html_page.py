@@ -9,6 +9,7 @@ import json
 from typing import Any, Dict, List
 
 from harness.contract.vocabulary import divergence_label
+from harness.host.compare import gap_text
 
 STYLE = """body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}th{background:#f3f3f3}
@@ -70,8 +71,10 @@ def render(comparison: Dict[str, Any]) -> str:
             _result(item["by_init_mode"].get("framework")), _result(item["by_init_mode"].get("pinned")),
             _cell(item["attribution"] or "")))
     parts.append("</table>")
-    if comparison["notes"]:
-        parts.append("<h2>Notes</h2><ul>{}</ul>".format("".join("<li>{}</li>".format(e(n)) for n in comparison["notes"])))
+    if comparison["gaps"]:
+        parts.append("<h2>Not compared{}</h2><ul>{}</ul>".format(
+            " (accepted with --allow-incomplete)" if comparison["allow_incomplete"] else " (fails the gate)",
+            "".join("<li>{}</li>".format(e(gap_text(gap))) for gap in comparison["gaps"])))
     parts.append("<details><summary>comparison.json</summary><pre>{}</pre></details></body></html>".format(
         e(json.dumps(comparison, indent=1))))
     return "\n".join(parts) + "\n"

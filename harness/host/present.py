@@ -7,6 +7,8 @@ escaped so that a case title or a check id cannot inject markup into a CI job su
 from typing import Any, Dict, Optional
 
 from harness.contract.vocabulary import divergence_label, short_verdict
+from harness.errors import printable
+from harness.host.compare import gap_text
 
 CHECK_COLUMNS = 3
 
@@ -48,12 +50,15 @@ def terminal(comparison: Dict[str, Any]) -> str:
         for name, verdict in sorted(row["verdicts"].items()):
             if verdict["attribution"]:
                 lines.append("  {} on {}: {} ({})".format(row["check"], name, verdict["verdict"], verdict["attribution"]))
-    for note in comparison["notes"]:
-        lines.append("note: " + note)
+    if comparison["gaps"]:
+        lines.append("")
+        lines.append("not compared ({}):".format("accepted with --allow-incomplete" if comparison["allow_incomplete"]
+                                                 else "fails the gate"))
+        lines.extend("  " + gap_text(gap) for gap in comparison["gaps"])
     lines.append("")
     lines.append("gate: " + ("FAILED" if comparison["gate"]["failed"] else "passed"))
     lines.extend("  " + reason for reason in comparison["gate"]["reasons"])
-    return "\n".join(lines) + "\n"
+    return "\n".join(printable(line) for line in lines) + "\n"
 
 
 def _check_cell(verdict: Optional[Dict[str, Any]]) -> str:
@@ -71,7 +76,7 @@ def escape_markdown(text: Any) -> str:
     for raw, safe in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("|", "\\|"), ("[", "\\["), ("]", "\\]"),
                       ("`", "\\`"), ("*", "\\*"), ("_", "\\_"), ("\n", " ")):
         text = text.replace(raw, safe)
-    return text
+    return printable(text)
 
 
 def markdown(comparison: Dict[str, Any]) -> str:
@@ -94,7 +99,10 @@ def markdown(comparison: Dict[str, Any]) -> str:
                 e(item["env"]), e(item["baseline"]), e(item["case"]), e(item["variant"]),
                 e(divergence_label(item["by_init_mode"]["framework"])), e(divergence_label(item["by_init_mode"]["pinned"])),
                 e(item["attribution"])))
-    for note in comparison["notes"]:
-        lines.append("- note: " + e(note))
+    if comparison["gaps"]:
+        lines += ["", "### Not compared ({} gaps{})".format(
+            len(comparison["gaps"]), ", accepted with --allow-incomplete" if comparison["allow_incomplete"] else
+            ": they fail the gate"), ""]
+        lines.extend("- " + e(gap_text(gap)) for gap in comparison["gaps"])
     return "\n".join(lines) + "\n"
 

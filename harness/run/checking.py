@@ -14,11 +14,11 @@ Verdicts, per init mode and seed and then for the check as a whole:
 
 import collections
 import math
-import traceback
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness.case import Case, Check, KnownFailure, Measurement
 from harness.contract import report
+from harness.contract.strict_json import to_plain
 from harness.run.run_result import RunResult
 from harness.run.versions import satisfied
 
@@ -39,6 +39,34 @@ def applicable_known_failure(check: Check, init_mode: str, versions: Mapping[str
     return None
 
 
+class MeasureError(Exception):
+    """A check's measure that raised or returned what is not a measurement: that check's error."""
+
+
+def measure(check: Check, runs: Mapping[str, RunResult]) -> Measurement:
+    """``check.measure(runs)`` as a :class:`Measurement` whose details are JSON, or :class:`MeasureError`.
+
+    A measure is case code: whatever it does wrong is reported as this check's ``error`` with the
+    reason, and every other check and case goes on.
+    """
+    try:
+        measured = check.measure(runs)
+    except Exception as error:
+        raise MeasureError("measure raised {}: {}".format(type(error).__name__, error))
+    if isinstance(measured, Measurement):
+        result = measured
+    elif isinstance(measured, (int, float)) and not isinstance(measured, bool):
+        result = Measurement(float(measured))
+    else:
+        raise MeasureError("measure returned {} ({!r:.60}), expected a number or a Measurement".format(
+            type(measured).__name__, measured))
+    try:
+        result.details = to_plain(result.details)
+    except (TypeError, ValueError, RecursionError) as error:
+        raise MeasureError("measure returned details that a report cannot hold: {}".format(error))
+    return result
+
+
 def run_to_run_noise(check: Check, replicas: Replicas) -> Optional[float]:
     """The check's measure between two same-seed runs of any variant of the case (the largest).
 
@@ -54,8 +82,10 @@ def run_to_run_noise(check: Check, replicas: Replicas) -> Optional[float]:
     for pairs in replicas.values():
         for pair in pairs.values():
             if all(run.finished for run in pair):
-                measured = check.measure({first: pair[0], second: pair[1]})
-                value = measured.value if isinstance(measured, Measurement) else float(measured)
+                try:
+                    value = measure(check, {first: pair[0], second: pair[1]}).value
+                except MeasureError:
+                    continue  # the check's own groups report the broken measure
                 if not math.isnan(value):
                     values.append(value)
     return max(values) if values else None
@@ -82,11 +112,12 @@ def judge_group(check: Check, init_mode: str, repeat: int, runs: Mapping[str, Ru
         return unjudged("error", "run did not finish: {}".format(
             ", ".join("{} ({})".format(name, runs[name].status) for name in unfinished)))
     try:
-        measurement = check.measure({name: runs[name] for name in check.variants})
-    except Exception:  # a bug in a case's measure is ours to show, but must not lose the report
-        return unjudged("error", "measure raised: " + traceback.format_exc().strip().splitlines()[-1])
-    if not isinstance(measurement, Measurement):
-        measurement = Measurement(float(measurement))
+        measurement = measure(check, {name: runs[name] for name in check.variants})
+    except MeasureError as error:
+        return unjudged("error", str(error))
+    if measurement.evidence == 0:
+        return unjudged("error", "measured nothing: the runs hold no data for this measure (no epoch trained, "
+                                 "an empty output or a metric never recorded), and nothing measured is no pass")
     holds = check.limit.holds(measurement.value) and not math.isnan(measurement.value)
     details = dict(measurement.details)
     if noise is not None:

@@ -12,7 +12,7 @@ import importlib.util
 import os
 import sys
 import traceback
-from typing import List, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 from harness.case import Case
 from harness.errors import CaseFileError
@@ -69,13 +69,22 @@ def matches(case_id: str, patterns: Sequence[str]) -> bool:
     return not patterns or any(fnmatch.fnmatchcase(case_id, p) or p in case_id for p in patterns)
 
 
-def discover(folder: str, patterns: Sequence[str] = ()) -> Tuple[List[LoadedCase], List[CaseFileError]]:
-    """Load every case file in ``folder``; return the selected cases and the files that failed."""
+def discover(folder: str, patterns: Sequence[str] = (),
+             guard: Optional[Callable[[str, str], Optional[str]]] = None) -> Tuple[List[LoadedCase], List[CaseFileError]]:
+    """Load every case file in ``folder``; return the selected cases and the files that failed.
+
+    ``guard(path, folder)``, when given, is asked first and may refuse a file with a problem (see
+    :mod:`harness.run.import_guard`): a refused file is never imported here.
+    """
     if not os.path.isdir(folder):
         raise CaseFileError(folder, "no such cases folder")
     loaded, errors = [], []  # type: Tuple[List[LoadedCase], List[CaseFileError]]
     first_file = {}
     for path in case_files(folder):
+        problem = guard(path, folder) if guard is not None else None
+        if problem is not None:
+            errors.append(CaseFileError(path, problem))
+            continue
         try:
             item = load_case_file(path, folder)
         except CaseFileError as error:

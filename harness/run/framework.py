@@ -77,6 +77,32 @@ class Framework(object):
             "executing_eagerly": self._executing_eagerly(),
         }
 
+    def runtime_state(self) -> Dict[str, Any]:
+        """What running a framework operation leaves behind in this process.
+
+        Every run forks from a parent in which nothing has run (see :mod:`harness.run.isolation`):
+        TF 1.x's op-level seeds follow the default graph's construction order, so one operation
+        added before a run shifts every framework-seeded figure; TF 2.x's eager runtime and JAX's
+        backends start thread pools that forked children inherit in a broken state and hang on.
+        The runtime flags are private attributes read defensively: unknown reads as not started.
+        """
+        state = {}  # type: Dict[str, Any]
+        if self.graph_mode:
+            state["TensorFlow 1.x graph operations"] = len(self.tf.compat.v1.get_default_graph().get_operations())
+        elif self.tf is not None:
+            try:
+                from tensorflow.python.eager import context
+                state["TensorFlow runtime started"] = getattr(context.context(), "_context_handle", None) is not None
+            except Exception:  # a TF without this private module: nothing to read
+                pass
+        if self.backend == "jax":
+            try:
+                from jax._src import xla_bridge
+                state["JAX backend started"] = bool(getattr(xla_bridge, "_backends", {}))
+            except Exception:
+                pass
+        return state
+
     def _executing_eagerly(self) -> Optional[bool]:
         if self.tf is None:
             return None

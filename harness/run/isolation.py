@@ -8,6 +8,9 @@ script exactly while paying the 5-9 s import once. The child also isolates crash
 memory blow-ups: the parent records them and goes on.
 
 The parent must therefore never run a framework operation itself.
+
+Each child leads a process group of its own, and the whole group is killed when the child ends:
+whatever a case started (a subprocess, a worker pool, a fork) does not outlive its run.
 """
 
 import multiprocessing
@@ -36,7 +39,17 @@ class Outcome(object):
         self.seconds = seconds
 
 
+def thread_count() -> Optional[int]:
+    """OS threads of this process (Linux's /proc), native ones included; None elsewhere."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return None
+
+
 def _child(function: Callable[[], Any], connection: Any) -> None:
+    # A group of its own, so that the parent can end everything the run started.
+    os.setpgid(0, 0)
     # The parent decides what an interruption means; a child just dies with the default action.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -65,8 +78,17 @@ class _Running(object):
         if self.process.is_alive():
             self.process.kill()
             self.process.join()
+        _kill_group(self.process.pid)
         outcome.seconds = time.perf_counter() - self.started
         return outcome
+
+
+def _kill_group(pid: int) -> None:
+    """Kill what is left of a child's process group (what its run started); gone already is fine."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def resident_mib(pid: int) -> Optional[float]:
@@ -151,3 +173,4 @@ def run_isolated(tasks: Iterable[Task], jobs: int, timeout: Optional[float],
             if item.process.is_alive():
                 os.kill(item.process.pid, signal.SIGKILL)
             item.process.join()
+            _kill_group(item.process.pid)

@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Optional
 from harness.contract.reading import Case, Check, Report
 from harness.contract.strict_json import decode_float
 from harness.contract.vocabulary import MARKS
+from harness.errors import printable
 
 MAX_GROUP_LINES = 4
 
@@ -104,4 +105,4 @@ def render(document: Dict[str, Any]) -> str:
         lines.append("UNEXPECTED: " + item)
     if not view.complete:
         lines.append("report is PARTIAL ({})".format(view.interrupted or "unfinished"))
-    return "\n".join(lines) + "\n"
+    return "\n".join(printable(line) for line in lines) + "\n"

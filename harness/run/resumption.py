@@ -1,20 +1,62 @@
-"""What a run does with a report already at its output path: start again, or keep its finished cases.
+"""What a run does with the report already at its output path: keep it safe until something at
+least as good replaces it, start again, or keep its finished cases.
 
-Why the choice is explicit: an interrupted report can hold an hour of finished runs, so silently
-overwriting it loses them, while silently resuming could mix runs from different settings or a
-different framework. A finished report is simply replaced (re-running an env is routine); an
-unfinished one is replaced only with ``--overwrite`` and resumed only with ``--resume``.
+Why: a report can hold an hour of finished runs, so nothing may destroy it before something at
+least as complete is ready. Every path problem is found before any file is touched
+(:func:`check_output`). While the new report holds less finished work (fewer recorded runs) than
+the one at ``--output``, it is written beside it, to ``<output>.new``; it takes the report's place
+as soon as it holds as much, or at once with ``--overwrite``. A run that selects less than the
+report holds (``-k``) therefore leaves it in place and says where its own report is.
 
-Resuming keeps whole cases: a case's checks need the weights and outputs of all its runs, which
-live in memory only, so a case cut in the middle is run again from its start.
+An unfinished report is replaced only with ``--overwrite`` and resumed only with ``--resume``
+(silently resuming could mix runs from different settings or a different framework). Resuming
+keeps whole cases: a case's checks need the weights and outputs of all its runs, which live in
+memory only, so a case cut in the middle is run again from its start.
 """
 
 import os
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 from harness.contract import report
 from harness.contract.settings import NUMBER_KEYS
+from harness.contract.strict_json import not_a_regular_file
 from harness.errors import ReportError, UserError
+
+PENDING_SUFFIX = ".new"
+LOCK_SUFFIX = ".lock"
+# The longest file name most file systems take (ext4, XFS, APFS, NTFS: 255 bytes).
+MAX_NAME_BYTES = 255
+
+
+def check_output(path: str) -> None:
+    """Refuse, with one line and before anything runs, an output this run could not write."""
+    for candidate in (path, path + LOCK_SUFFIX, path + PENDING_SUFFIX):
+        kind = not_a_regular_file(candidate)
+        if kind is not None:
+            raise UserError("{}: is {}, not a report file; give --output the path of a file".format(candidate, kind))
+    if len(os.path.basename(path + PENDING_SUFFIX).encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
+        raise UserError("{}: the file name is longer than file systems allow ({} bytes); choose a shorter --env "
+                        "or --output".format(path[:80] + "...", MAX_NAME_BYTES))
+    folder = os.path.dirname(os.path.abspath(path))
+    existing = folder
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        raise UserError("{}: cannot create the report's folder: {} is not a folder".format(path, existing))
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise UserError("{}: cannot write the report: no permission to write in {}".format(path, existing))
+
+
+class Previous(object):
+    """The report already at the output path, as far as this run is concerned: when it was made
+    (set when resuming), its finished cases by id (kept when resuming), and how many finished runs
+    it holds that the new report must match before it may take its place."""
+
+    def __init__(self, created: Optional[str] = None, kept: Optional[Dict[str, Dict[str, Any]]] = None,
+                 protected_runs: int = 0) -> None:
+        self.created = created
+        self.kept = kept or {}
+        self.protected_runs = protected_runs
 
 
 def _mismatches(previous: Dict[str, Any], settings: Dict[str, Any], environment: Dict[str, Any]) -> List[str]:
@@ -33,14 +75,13 @@ def _mismatches(previous: Dict[str, Any], settings: Dict[str, Any], environment:
     return found
 
 
-def reusable_cases(path: str, mode: Optional[str], settings: Dict[str, Any],
-                   environment: Dict[str, Any]) -> Tuple[Optional[str], Dict[str, Dict[str, Any]]]:
-    """The previous report's creation time and its finished case entries by id ({} to start afresh).
+def previous_report(path: str, mode: Optional[str], settings: Dict[str, Any], environment: Dict[str, Any]) -> Previous:
+    """What the report at ``path`` means for this run (``mode``: None, ``resume`` or ``overwrite``).
 
-    Raises :class:`UserError` when the report at ``path`` cannot be replaced or resumed as asked.
+    Raises :class:`UserError` when it cannot be replaced or resumed as asked.
     """
     if mode == "overwrite" or not os.path.exists(path):
-        return None, {}
+        return Previous()
     try:
         previous = report.load(path)
     except ReportError as error:
@@ -49,7 +90,7 @@ def reusable_cases(path: str, mode: Optional[str], settings: Dict[str, Any],
         raise UserError("{}; it is left as it is: pass --overwrite to replace it".format(error))
     if mode is None:
         if previous["complete"]:
-            return None, {}
+            return Previous(protected_runs=report.finished_runs(previous))
         finished = sum(1 for case in previous["cases"] if case["complete"])
         raise UserError("{}: holds an unfinished run ({} of {} case(s) finished, interrupted by {}); pass --resume "
                         "to keep them and run the rest, or --overwrite to start again".format(
@@ -58,7 +99,8 @@ def reusable_cases(path: str, mode: Optional[str], settings: Dict[str, Any],
     if differences:
         raise UserError("{}: cannot resume, it was made with {}; pass --overwrite to start again".format(
             path, "; ".join(differences)))
-    return previous["created"], {case["id"]: case for case in previous["cases"] if case["complete"]}
+    kept = {case["id"]: case for case in previous["cases"] if case["complete"]}
+    return Previous(previous["created"], kept, sum(len(case["runs"]) for case in kept.values()))
 
 
 def keep_finished(cases: List[Dict[str, Any]], kept: Dict[str, Dict[str, Any]]) -> List[int]:
@@ -71,3 +113,33 @@ def keep_finished(cases: List[Dict[str, Any]], kept: Dict[str, Dict[str, Any]]) 
             cases[index] = previous
             done.append(index)
     return done
+
+
+class Destination(object):
+    """Where the report is saved: at ``output`` once it holds at least ``protected_runs`` finished
+    runs, at ``output + ".new"`` until then."""
+
+    def __init__(self, output: str, protected_runs: int) -> None:
+        self.output = output
+        self.pending = output + PENDING_SUFFIX
+        self.protected_runs = protected_runs
+
+    def save(self, document: Dict[str, Any]) -> str:
+        """Write ``document`` where it belongs now and return that path; a failed write is one line."""
+        target = self.output if report.finished_runs(document) >= self.protected_runs else self.pending
+        try:
+            report.write(target, document)
+            if target == self.output and os.path.exists(self.pending):
+                os.unlink(self.pending)
+        except OSError as error:
+            kept = "" if target == self.output else "; {} is unchanged".format(self.output)
+            raise UserError("{}: cannot write the report: {}{}".format(target, error.strerror or error, kept))
+        return target
+
+    def kept_message(self, document: Dict[str, Any]) -> Optional[str]:
+        """Why the report at ``output`` was not replaced, when it was not."""
+        if report.finished_runs(document) >= self.protected_runs:
+            return None
+        return ("{} still holds the earlier report ({} finished runs, this run {}): this run's report is {}; "
+                "move it there, or re-run with --overwrite to replace it".format(
+                    self.output, self.protected_runs, report.finished_runs(document), self.pending))

@@ -19,16 +19,21 @@ from typing import Any, Callable, Dict, List, Optional, TextIO
 
 from harness.contract import report
 from harness.contract.settings import Settings
-from harness.errors import CaseFileError, UserError
+from harness.errors import CaseFileError, UserError, printable
 from harness.run import environment, resumption
 from harness.run.checking import judge_case
 from harness.run.determinism import determinism
 from harness.run.discovery import LoadedCase, discover
 from harness.run.execution import execute
+from harness.run.import_guard import guard
 from harness.run.isolation import Outcome, resident_mib, run_isolated
 from harness.run.output_lock import OutputLock
 from harness.run.planning import RunKey, plan, seeds_for
 from harness.run.run_result import RunResult
+
+
+# How long importing one case file may take in the throw-away child that checks it.
+GUARD_TIMEOUT_S = 120.0
 
 
 class Interrupted(Exception):
@@ -43,16 +48,39 @@ def _raise_interrupted(signum: int, frame: Any) -> None:
     raise Interrupted(signal.Signals(signum).name)
 
 
-def run(settings: Settings, out: TextIO = sys.stdout,
-        load_framework: Optional[Callable[[], Any]] = None) -> Dict[str, Any]:
-    """Run everything ``settings`` selects and return the final report (also written to disk)."""
-    loaded, load_errors = discover(settings.cases_folder, settings.patterns)
-    for error in load_errors:
-        out.write("error: {}\n".format(error))
+class Finished(object):
+    """A finished (or interrupted) run: its report, the path it was written to, and, when that is
+    not ``--output`` (the report there holds more finished work), the sentence that says so."""
+
+    def __init__(self, document: Dict[str, Any], path: str, kept_note: Optional[str]) -> None:
+        self.document = document
+        self.path = path
+        self.kept_note = kept_note
+
+
+def run(settings: Settings, out: TextIO = sys.stdout, load_framework: Optional[Callable[[], Any]] = None) -> Finished:
+    """Run everything ``settings`` selects; return the final report and where it was written.
+
+    Every problem with the output path or the selection is found before any file is touched.
+    """
+    resumption.check_output(settings.output)
     if settings.memory_limit_mib is not None and resident_mib(os.getpid()) is None:
         raise UserError("--memory-limit reads each run's resident memory from /proc, which this system lacks")
+    if load_framework is None:
+        from harness.run.framework import load as load_framework
+    warnings.simplefilter("ignore")  # framework deprecation chatter; children inherit this
+    fw = load_framework()
+    # Case files are imported after the framework, each first in a throw-away child: one whose
+    # import changes what runs fork from is refused (harness.run.import_guard).
+    loaded, load_errors = discover(settings.cases_folder, settings.patterns,
+                                   guard(fw.runtime_state, min(settings.timeout, GUARD_TIMEOUT_S)))
+    for error in load_errors:
+        out.write("error: {}\n".format(printable(error)))
+    if not loaded and not load_errors:
+        raise UserError("no case matches {} in {}".format(
+            " or ".join(settings.patterns) if settings.patterns else "any pattern", settings.cases_folder))
     with OutputLock(settings.output):
-        return _run_locked(settings, out, load_framework, loaded, load_errors)
+        return _run_locked(settings, out, fw, loaded, load_errors)
 
 
 def _case_entry(item: LoadedCase, profile: str) -> Dict[str, Any]:
@@ -61,24 +89,21 @@ def _case_entry(item: LoadedCase, profile: str) -> Dict[str, Any]:
                              profile, case.tolerance, [{"name": v.name, "description": v.description} for v in case.variants])
 
 
-def _run_locked(settings: Settings, out: TextIO, load_framework: Optional[Callable[[], Any]],
-                loaded: List[LoadedCase], load_errors: List[CaseFileError]) -> Dict[str, Any]:
-    if load_framework is None:
-        from harness.run.framework import load as load_framework
-    warnings.simplefilter("ignore")  # framework deprecation chatter; children inherit this
-    fw = load_framework()
+def _run_locked(settings: Settings, out: TextIO, fw: Any, loaded: List[LoadedCase],
+                load_errors: List[CaseFileError]) -> Finished:
     facts = _framework_facts(fw, settings.timeout)
     env = environment.describe(facts, settings.env_name)
     versions = environment.requirement_versions(env)
     document = report.new_report(settings.as_report(), env)
     document["load_errors"] = [report.load_error(e.path, e.problem) for e in load_errors]
     document["cases"] = [_case_entry(item, settings.profile) for item in loaded]
-    resumed_from, kept = resumption.reusable_cases(settings.output, settings.on_existing, settings.as_report(), env)
-    done = set(resumption.keep_finished(document["cases"], kept))
-    if resumed_from is not None:
-        document["resumed"] = {"from": resumed_from, "kept_cases": [loaded[index].case.id for index in sorted(done)]}
+    previous = resumption.previous_report(settings.output, settings.on_existing, settings.as_report(), env)
+    destination = resumption.Destination(settings.output, previous.protected_runs)
+    done = set(resumption.keep_finished(document["cases"], previous.kept))
+    if previous.created is not None:
+        document["resumed"] = {"from": previous.created, "kept_cases": [loaded[index].case.id for index in sorted(done)]}
         out.write("resuming {} (made {}): keeping finished case(s) {}\n".format(
-            settings.output, resumed_from, ", ".join(document["resumed"]["kept_cases"]) or "none"))
+            settings.output, previous.created, ", ".join(document["resumed"]["kept_cases"]) or "none"))
     keys = [key for key in plan([item.case for item in loaded], settings) if key.case not in done]
     expected = collections.Counter(key.case for key in keys)
     results = collections.defaultdict(list)  # type: Dict[int, List[RunResult]]
@@ -103,17 +128,17 @@ def _run_locked(settings: Settings, out: TextIO, load_framework: Optional[Callab
         case_entry["runs"].append(entry)
         _progress(out, sum(len(r) for r in results.values()), len(keys), item.case.id, result)
         if (record["error"] or {}).get("type") == "CaseMistake":
-            out.write("error: {}: {}\n".format(item.path, record["error"]["message"]))
+            out.write("error: {}: {}\n".format(item.path, printable(record["error"]["message"])))
         if len(results[key.case]) == expected[key.case]:
             case_entry["checks"] = judge_case(item.case, results[key.case], versions)
             case_entry["determinism"] = determinism(results[key.case])
             case_entry["complete"] = True
         document["summary"] = report.summary(document)
-        report.write(settings.output, document)
+        destination.save(document)
 
-    previous = {name: signal.signal(getattr(signal, name), _raise_interrupted) for name in ("SIGINT", "SIGTERM")}
+    handlers = {name: signal.signal(getattr(signal, name), _raise_interrupted) for name in ("SIGINT", "SIGTERM")}
     try:
-        report.write(settings.output, document)
+        destination.save(document)
         run_isolated([(key, task(key)) for key in keys], settings.jobs, settings.timeout, on_outcome,
                      settings.memory_limit_mib)
         document["complete"] = True
@@ -122,11 +147,10 @@ def _run_locked(settings: Settings, out: TextIO, load_framework: Optional[Callab
         out.write("\ninterrupted by {}: the report keeps the {} finished run(s)\n".format(
             interruption.signal_name, sum(len(r) for r in results.values())))
     finally:
-        for name, handler in previous.items():
+        for name, handler in handlers.items():
             signal.signal(getattr(signal, name), handler)
     document["summary"] = report.summary(document)
-    report.write(settings.output, document)
-    return document
+    return Finished(document, destination.save(document), destination.kept_message(document))
 
 
 def _framework_facts(fw: Any, timeout: float) -> Dict[str, Any]:
@@ -154,7 +178,7 @@ def _progress(out: TextIO, done: int, total: int, case_id: str, result: RunResul
     metric = "val_loss" if "val_loss" in final else "loss"
     value = "{} {:.4f}".format(metric, final[metric]) if metric in final else ""
     if result.error_message:
-        value = result.error_message[:60]
+        value = printable(result.error_message)[:60]
     seeds = result.seeds
     shown = "{},{},{}{}".format(seeds["numpy"], seeds["python"], seeds["framework"], "'" if result.replica else "")
     out.write("[{:>{w}}/{}] {:<20} {:<22} {:<9} {:<16} {:<7} {:>6.2f} s  {}\n".format(

@@ -4,7 +4,7 @@ or fail with one ReportError naming the file — never another exception."""
 import copy
 import json
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from builders import report_with, run_result
 from harness.contract import report
@@ -58,6 +58,9 @@ PATHS = list(_paths(VALID))
 
 @FUZZ
 @given(st.sampled_from(PATHS), JSON_VALUES)
+# Found by this test: a key holding a newline made a two-line "one-line" error.
+@example(path=("settings",), value={"\n": None})
+@example(path=("cases", 0, "checks", 0, "by_init_mode"), value={"a\x1b[2J\r": "pass"})
 def test_one_field_replaced_then_loaded_and_compared(tmp_path, path, value):
     damaged = copy.deepcopy(VALID)
     node = damaged
