@@ -13,12 +13,22 @@ from typing import List, Optional
 from harness.contract import settings
 from harness.errors import UserError, printable
 
+PROG = "python -m harness"
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = {"SIGINT": 130, "SIGTERM": 143}
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, whose mistakes are one line like every other user error (no usage block)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        command = self.prog[len(PROG):].strip()
+        raise UserError("{}{} (see {} --help)".format(command + ": " if command else "", message,
+                                                      " ".join((PROG, command)).strip()))
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__.splitlines()[0])
+    parser = _Parser(prog=PROG, description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command")
     run = commands.add_parser("run", help="run cases in this environment and write its report")
     settings.add_arguments(run)
@@ -81,11 +91,20 @@ def _validate(arguments: argparse.Namespace) -> int:
     return 0
 
 
+def _check_writable(*paths: str) -> None:
+    from harness.contract.strict_json import write_problem
+    for path in paths:
+        problem = write_problem(path)
+        if problem is not None:
+            raise UserError("{}: {}; give the option the path of a file you can write".format(path, problem))
+
+
 def _compare(arguments: argparse.Namespace) -> int:
     from harness.contract import comparison as comparison_document
     from harness.contract import report
     from harness.contract.strict_json import write_atomically
     from harness.host import compare, present
+    _check_writable(arguments.output, arguments.markdown)
     documents = []
     for path in arguments.reports:
         if os.path.abspath(path) in (os.path.abspath(arguments.output), os.path.abspath(arguments.markdown)):
@@ -109,18 +128,19 @@ def _html(arguments: argparse.Namespace) -> int:
     from harness.contract import comparison as comparison_document
     from harness.contract.strict_json import write_atomically
     from harness.host import html_page
+    _check_writable(arguments.output)
     write_atomically(arguments.output, html_page.render(comparison_document.load(arguments.comparison)))
     print("html: {}".format(arguments.output))
     return 0
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    arguments = _parser().parse_args(argv)
     commands = {"run": _run, "list": _list, "validate": _validate, "compare": _compare, "html": _html}
-    if arguments.command not in commands:
-        _parser().print_help()
-        return EXIT_USER_ERROR
     try:
+        arguments = _parser().parse_args(argv)
+        if arguments.command not in commands:
+            _parser().print_help()
+            return EXIT_USER_ERROR
         return commands[arguments.command](arguments)
     except UserError as error:
         sys.stderr.write("error: {}\n".format(printable(error)))

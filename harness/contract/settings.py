@@ -9,11 +9,16 @@ drift between them. Standard library only: the runner reads it inside every envi
 import argparse
 import math
 import os
+import re
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from harness.contract.vocabulary import INIT_MODES
+from harness.errors import UserError
 
 REPORTS_FOLDER = "reports"
+# An environment's name becomes a file name (reports/<env>.json) and a column of the comparison:
+# no path separators, no leading dot, no control characters, short enough for any file system.
+ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
 
 
 def positive_int(text: Any) -> int:
@@ -122,7 +127,11 @@ NUMBER_KEYS = tuple(setting.report_key for setting in TABLE if setting.changes_n
 
 def env_name_from(given: Optional[str]) -> str:
     """The environment's name: as given, else tox's env name, else ``local``."""
-    return given or os.environ.get("TOX_ENV_NAME") or "local"
+    name = given or os.environ.get("TOX_ENV_NAME") or "local"
+    if not ENV_NAME.match(name):
+        raise UserError("--env {}: an environment name is 1 to 100 letters, digits, '.', '_', '+' or '-', not "
+                        "starting with '.' or '-' (e.g. tf2-gpu-a100)".format(name[:120]))
+    return name
 
 
 def report_path(env_name: str, given: Optional[str] = None) -> str:

@@ -107,3 +107,24 @@ def not_a_regular_file(path: str) -> Optional[str]:
     if stat.S_ISREG(mode):
         return None
     return next((kind for test, kind in _KINDS if test(mode)), "not a regular file")
+
+
+# The longest file name most file systems take (ext4, XFS, APFS, NTFS: 255 bytes).
+MAX_NAME_BYTES = 255
+
+
+def write_problem(path: str) -> Optional[str]:
+    """Why a document could not be written to ``path`` (checked before any work), or None."""
+    kind = not_a_regular_file(path)
+    if kind is not None:
+        return "is {}, not a file".format(kind)
+    if len(os.path.basename(path).encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
+        return "the file name is longer than file systems allow ({} bytes)".format(MAX_NAME_BYTES)
+    existing = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    if not os.path.isdir(existing):
+        return "cannot create its folder: {} is not a folder".format(existing)
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return "no permission to write in {}".format(existing)
+    return None

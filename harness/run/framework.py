@@ -16,11 +16,13 @@ framework operation at import time.
 
 import os
 import random
+import sys
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
 from harness.case import Unsupported
+from harness.errors import UserError
 
 HISTORY_ALIASES = {"acc": "accuracy", "val_acc": "val_accuracy"}
 
@@ -189,18 +191,22 @@ class Framework(object):
 def load(flavour: Optional[str] = None) -> Framework:
     """Import the Keras that this environment tests (see the module docstring)."""
     flavour = flavour or os.environ.get("HARNESS_KERAS") or _default_flavour()
-    if flavour == "tf.keras":
-        import tensorflow
-        _quiet(tensorflow)
-        return Framework(flavour, tensorflow.keras, tensorflow)
-    if flavour == "keras":
-        import keras
-        tensorflow = None
-        if _backend_of(keras) == "tensorflow":
+    try:
+        if flavour == "tf.keras":
             import tensorflow
             _quiet(tensorflow)
-        return Framework(flavour, keras, tensorflow)
-    raise ValueError("HARNESS_KERAS must be 'tf.keras' or 'keras'. Received: {!r}".format(flavour))
+            return Framework(flavour, tensorflow.keras, tensorflow)
+        if flavour == "keras":
+            import keras
+            tensorflow = None
+            if _backend_of(keras) == "tensorflow":
+                import tensorflow
+                _quiet(tensorflow)
+            return Framework(flavour, keras, tensorflow)
+    except ImportError as error:
+        raise UserError("cannot import the framework to test ({}) in {}: run the harness inside an environment "
+                        "that has it, e.g. tox -e tf2".format(error, sys.executable))
+    raise UserError("HARNESS_KERAS must be 'tf.keras' or 'keras'. Received: {!r}".format(flavour))
 
 
 def _quiet(tensorflow: Any) -> None:

@@ -19,32 +19,21 @@ from typing import Any, Dict, List, Optional
 
 from harness.contract import report
 from harness.contract.settings import NUMBER_KEYS
-from harness.contract.strict_json import not_a_regular_file
+from harness.contract.strict_json import write_problem
 from harness.errors import ReportError, UserError
 
 PENDING_SUFFIX = ".new"
 LOCK_SUFFIX = ".lock"
-# The longest file name most file systems take (ext4, XFS, APFS, NTFS: 255 bytes).
-MAX_NAME_BYTES = 255
 
 
 def check_output(path: str) -> None:
-    """Refuse, with one line and before anything runs, an output this run could not write."""
+    """Refuse, with one line and before anything runs, an output this run could not write (the
+    report, its lock file and its pending file)."""
     for candidate in (path, path + LOCK_SUFFIX, path + PENDING_SUFFIX):
-        kind = not_a_regular_file(candidate)
-        if kind is not None:
-            raise UserError("{}: is {}, not a report file; give --output the path of a file".format(candidate, kind))
-    if len(os.path.basename(path + PENDING_SUFFIX).encode("utf-8", "surrogateescape")) > MAX_NAME_BYTES:
-        raise UserError("{}: the file name is longer than file systems allow ({} bytes); choose a shorter --env "
-                        "or --output".format(path[:80] + "...", MAX_NAME_BYTES))
-    folder = os.path.dirname(os.path.abspath(path))
-    existing = folder
-    while not os.path.exists(existing):
-        existing = os.path.dirname(existing)
-    if not os.path.isdir(existing):
-        raise UserError("{}: cannot create the report's folder: {} is not a folder".format(path, existing))
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise UserError("{}: cannot write the report: no permission to write in {}".format(path, existing))
+        problem = write_problem(candidate)
+        if problem is not None:
+            raise UserError("{}: {}; give --output the path of a report file you can write".format(
+                candidate if len(candidate) <= 120 else candidate[:117] + "...", problem))
 
 
 class Previous(object):

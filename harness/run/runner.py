@@ -64,6 +64,8 @@ def run(settings: Settings, out: TextIO = sys.stdout, load_framework: Optional[C
     Every problem with the output path or the selection is found before any file is touched.
     """
     resumption.check_output(settings.output)
+    if not os.path.isdir(settings.cases_folder):
+        raise CaseFileError(settings.cases_folder, "no such cases folder")
     if settings.memory_limit_mib is not None and resident_mib(os.getpid()) is None:
         raise UserError("--memory-limit reads each run's resident memory from /proc, which this system lacks")
     if load_framework is None:

@@ -6,6 +6,7 @@ import pytest
 
 from harness.contract import report, settings
 from harness.contract.schema import REPORT_SCHEMA_PATH, load_schema
+from harness.errors import UserError
 
 
 def _parse(*arguments):
@@ -61,3 +62,14 @@ def test_numbers_outside_their_range_are_refused(arguments, capsys):
 def test_an_unknown_setting_is_our_bug_and_loud():
     with pytest.raises(TypeError, match="unknown setting"):
         settings.Settings(repeat=3)
+
+
+@pytest.mark.parametrize("name", ["../../x", "a/b", ".hidden", "-x", "x" * 101, "tab\there", "new\nline", ""])
+def test_an_env_name_that_is_not_a_plain_file_name_is_refused_in_one_line(name, monkeypatch):
+    monkeypatch.setenv("TOX_ENV_NAME", "tf2")
+    if not name:  # empty means "not given": tox's name is used
+        assert settings.Settings(env_name=name).env_name == "tf2"
+        return
+    with pytest.raises(UserError) as raised:
+        settings.Settings(env_name=name)
+    assert "an environment name is" in str(raised.value) and "\n" not in str(raised.value)

@@ -1,0 +1,131 @@
+"""Class 2: one case file's side effects cannot reach other cases or outlive its runs.
+
+A case file that runs a framework operation at import used to make every run of every case in
+the folder hang (TF 2.x: the runtime started in the parent the runs fork from) or silently shift
+the other cases' framework-seeded figures (TF 1.x: the operation landed in the default graph).
+Such a file is now refused with one line, and the others run as if it were not there; whatever a
+run starts (a subprocess, a fork) ends with the run.
+"""
+
+import json
+import os
+import shutil
+import time
+
+import pytest
+
+from harness.contract.strict_json import decode_float
+from harness_process import FIXTURES, ROOT, run_harness
+from tox_envs import tox_env
+
+pytestmark = pytest.mark.framework
+TINY = os.path.join(FIXTURES, "faulty_cases", "tiny.py")
+QUICK = ("--repeats", "1", "--no-determinism-rerun", "--timeout", "60")
+
+OP_AT_IMPORT = '''
+import tensorflow as tf
+from harness.case import Case, Variant
+
+if hasattr(tf, "constant"):
+    total = tf.constant([1.0, 2.0]) * 2.0  # a framework operation when the module is imported
+
+CASE = Case(id="op_at_import", title="Runs an operation at import", sources=("tests",), checks=(),
+            make_data=lambda rng, profile: {"x": rng.normal(0, 1, (8, 2)), "y": rng.normal(0, 1, (8, 1))},
+            variants=(Variant("only", lambda fw, data, profile: None),))
+'''
+
+PROCESS_AT_IMPORT = '''
+import subprocess
+from harness.case import Case, Variant
+
+server = subprocess.Popen(["sleep", "300"])
+
+CASE = Case(id="process_at_import", title="Starts a process at import", sources=("tests",), checks=(),
+            make_data=lambda rng, profile: {}, variants=(Variant("only", lambda fw, data, profile: None),))
+'''
+
+LEAKY = '''
+import os
+import subprocess
+from harness.case import Case, Variant
+
+
+def make_data(rng, profile):
+    x = rng.normal(0, 1, (20, 4)).astype("float32")
+    return {"x": x, "y": x[:, :1]}
+
+
+def build(fw, data, profile):
+    started = [subprocess.Popen(["sleep", "300"]).pid]
+    child = os.fork()
+    if child == 0:
+        import time
+        time.sleep(300)
+        os._exit(0)
+    started.append(child)
+    with open(PIDS, "a") as stream:
+        stream.write(" ".join(str(pid) for pid in started) + "\\n")
+    model = fw.Sequential()
+    model.add(fw.layers.Dense(1, input_shape=(4,)))
+    model.compile(optimizer="sgd", loss="mean_squared_error")
+    return model
+
+
+CASE = Case(id="leaky", title="Starts processes in its runs", sources=("tests",), checks=(), make_data=make_data,
+            fit_options={"epochs": 1}, variants=(Variant("only", build),))
+'''
+
+
+def _alive(pid):
+    try:
+        with open("/proc/{}/stat".format(pid)) as stream:
+            return stream.read().split(") ")[1][0] != "Z"  # a zombie has ended
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("name, source, problem", [
+    ("op_at_import.py", OP_AT_IMPORT, "TensorFlow runtime started: False before, True after"),
+    ("process_at_import.py", PROCESS_AT_IMPORT, "it started a process"),
+])
+def test_a_case_file_that_changes_the_fork_parent_is_refused_and_the_others_run(make_cases, tmp_path, name, source,
+                                                                                problem):
+    folder = make_cases({name: source, "tiny.py": open(TINY).read()})
+    output = tmp_path / "report.json"
+    started = time.time()
+    completed = run_harness("run", "--cases", folder, "--output", str(output), "-k", "tiny", *QUICK)
+    assert time.time() - started < 300, "runs hung"
+    assert completed.returncode == 1, completed.stdout[-3000:]  # a file that cannot load fails the env
+    refused = [line for line in completed.stdout.splitlines() if line.startswith("error: " + os.path.join(folder, name))]
+    assert len(refused) == 1 and problem in refused[0] and "do that in make_data or build" in refused[0]
+    document = json.loads(output.read_text())
+    assert [run["status"] for run in document["cases"][0]["runs"]] == ["ok"] * 4
+    assert document["load_errors"][0]["file"].endswith(name)
+
+
+def test_processes_a_run_starts_do_not_outlive_it(make_cases, tmp_path):
+    pids = tmp_path / "pids.txt"
+    folder = make_cases({"leaky.py": LEAKY.replace("PIDS", repr(str(pids)))})
+    completed = run_harness("run", "--cases", folder, "--output", str(tmp_path / "r.json"), "--init-mode", "pinned",
+                            *QUICK)
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    started = [int(pid) for line in pids.read_text().split("\n") if line for pid in line.split()]
+    assert len(started) == 2
+    time.sleep(0.5)
+    assert [pid for pid in started if _alive(pid)] == []
+
+
+def test_tf1_figures_are_untouched_by_a_case_file_that_adds_graph_operations(tmp_path):
+    """On TF 1.14 the operation would land in the default graph: the seed case keeps its figure."""
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    shutil.copy(os.path.join(ROOT, "cases", "linear_autoencoder.py"), str(folder / "linear_autoencoder.py"))
+    (folder / "a_op_at_import.py").write_text(OP_AT_IMPORT)
+    output = tmp_path / "tf114.json"
+    completed = tox_env("tf114", output, "--cases", str(folder), "-k", "linear", "--repeats", "1",
+                        "--no-determinism-rerun", "--init-mode", "framework")
+    assert completed.returncode == 1, completed.stdout[-3000:]
+    assert "TensorFlow 1.x graph operations: 0 before, 3 after" in completed.stdout
+    document = json.loads(output.read_text())
+    final = {run["variant"]: round(decode_float(run["final"]["val_loss"]), 4) for run in document["cases"][0]["runs"]}
+    assert (final["plain"], final["linear_activation"]) == (1.2729, 0.7751)  # the seed's fresh-script figures
