@@ -7,23 +7,25 @@ Known failures are strict xfails: a known failure shows as ``xfailed``, one that
 ``XPASS(strict)``, which fails the session. ``noise`` and ``skipped`` checks are skipped with
 the reason.
 
-There is one code path: the first selected item runs :func:`harness.runner.run` once for every
+There is one code path: the first selected item runs :func:`harness.run.runner.run` once for every
 selected case (runs in forked children, the same report written to ``reports/<env>.json``), and
 the items only read the verdicts from that report. Activate with ``-p harness.pytest_plugin``
 (the repository's ``conftest.py`` does).
 """
 
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Callable, Dict, Iterator, Optional
 
 import pytest
 
 from harness.contract import settings
 from harness.contract.reading import Case, Report
 from harness.contract.vocabulary import run_fails_environment
-from harness.errors import CaseFileError
+from harness.errors import CaseFileError, UserError
 from harness.run.discovery import load_case_file
+from harness.run import runner
 
 _DOCUMENT = pytest.StashKey[Dict[str, Any]]()
+_GUARD = pytest.StashKey[Callable[[str, str], Optional[str]]]()
 
 
 def pytest_addoption(parser: Any) -> None:
@@ -42,11 +44,25 @@ def pytest_collect_file(file_path: Any, parent: Any) -> Optional["CaseFile"]:
     return None
 
 
+def _import_guard(config: Any) -> Callable[[str, str], Optional[str]]:
+    """The runner's import guard, made once per session: this process is the one every run forks
+    from, so a case file must pass the same check here before pytest imports it."""
+    if _GUARD not in config.stash:
+        from harness.run.framework import load
+        from harness.run.import_guard import guard
+        config.stash[_GUARD] = guard(load().runtime_state, runner.GUARD_TIMEOUT_S)
+    return config.stash[_GUARD]
+
+
 class CaseFile(pytest.File):
     def collect(self) -> Iterator[pytest.Item]:
+        path, folder = str(self.path), str(self.path.parent)
         try:
-            loaded = load_case_file(str(self.path), str(self.path.parent))
-        except CaseFileError as error:
+            problem = _import_guard(self.config)(path, folder)
+            if problem is not None:
+                raise CaseFileError(path, problem)
+            loaded = load_case_file(path, folder)
+        except UserError as error:  # a broken file, or no framework to test in this Python
             yield BrokenCaseFile.from_parent(self, name="load", error=error)
             return
         case = loaded.case
@@ -58,7 +74,7 @@ class CaseFile(pytest.File):
 
 
 class BrokenCaseFile(pytest.Item):
-    def __init__(self, *, error: CaseFileError, **kwargs: Any) -> None:
+    def __init__(self, *, error: UserError, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.error = error
 
@@ -142,7 +158,6 @@ def _session_report(session: Any) -> Dict[str, Any]:
     """Run every selected case once, the first time any item asks."""
     stash = session.config.stash
     if _DOCUMENT not in stash:
-        from harness.run import runner
         items = [item for item in session.items if isinstance(item, HarnessItem)]
         options = session.config.option
         chosen = settings.Settings(cases_folder=str(items[0].path.parent), patterns=sorted({item.case_id for item in items}),

@@ -61,27 +61,28 @@ class Finished(object):
 def run(settings: Settings, out: TextIO = sys.stdout, load_framework: Optional[Callable[[], Any]] = None) -> Finished:
     """Run everything ``settings`` selects; return the final report and where it was written.
 
-    Every problem with the output path or the selection is found before any file is touched.
+    Every problem with the output path or the selection is found before any report is touched (the
+    lock, taken first so that a second run on the same report is refused at once, is all there is).
     """
     resumption.check_output(settings.output)
     if not os.path.isdir(settings.cases_folder):
         raise CaseFileError(settings.cases_folder, "no such cases folder")
     if settings.memory_limit_mib is not None and resident_mib(os.getpid()) is None:
         raise UserError("--memory-limit reads each run's resident memory from /proc, which this system lacks")
-    if load_framework is None:
-        from harness.run.framework import load as load_framework
-    warnings.simplefilter("ignore")  # framework deprecation chatter; children inherit this
-    fw = load_framework()
-    # Case files are imported after the framework, each first in a throw-away child: one whose
-    # import changes what runs fork from is refused (harness.run.import_guard).
-    loaded, load_errors = discover(settings.cases_folder, settings.patterns,
-                                   guard(fw.runtime_state, min(settings.timeout, GUARD_TIMEOUT_S)))
-    for error in load_errors:
-        out.write("error: {}\n".format(printable(error)))
-    if not loaded and not load_errors:
-        raise UserError("no case matches {} in {}".format(
-            " or ".join(settings.patterns) if settings.patterns else "any pattern", settings.cases_folder))
     with OutputLock(settings.output):
+        if load_framework is None:
+            from harness.run.framework import load as load_framework
+        warnings.simplefilter("ignore")  # framework deprecation chatter; children inherit this
+        fw = load_framework()
+        # Case files are imported after the framework, each first in a throw-away child: one whose
+        # import changes what runs fork from is refused (harness.run.import_guard).
+        loaded, load_errors = discover(settings.cases_folder, settings.patterns,
+                                       guard(fw.runtime_state, min(settings.timeout, GUARD_TIMEOUT_S)))
+        for error in load_errors:
+            out.write("error: {}\n".format(printable(error)))
+        if not loaded and not load_errors:
+            raise UserError("no case matches {} in {}".format(
+                " or ".join(settings.patterns) if settings.patterns else "any pattern", settings.cases_folder))
         return _run_locked(settings, out, fw, loaded, load_errors)
 
 

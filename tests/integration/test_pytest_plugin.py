@@ -47,3 +47,16 @@ def test_selecting_with_k_runs_only_the_selected_case(tmp_path):
     assert "4 passed" in completed.stdout, completed.stdout[-3000:]
     document = json.loads(report.read_text())
     assert [case["id"] for case in document["cases"]] == ["linear_autoencoder"]
+
+
+def test_pytest_refuses_a_case_file_with_import_side_effects_before_importing_it(tmp_path):
+    """Under pytest the collecting process is the one runs fork from: the same import guard applies."""
+    cases = tmp_path / "cases"
+    shutil.copytree(os.path.join(FIXTURES, "plugin", "cases"), str(cases))
+    shutil.copy(os.path.join(FIXTURES, "side_effects", "op_at_import.py"), str(cases))
+    completed = pytest_run("cases", "-p", "harness.pytest_plugin", "--harness-repeats", "1", "-k", "op_at_import or holds",
+                           "--harness-report", str(tmp_path / "r.json"), cwd=str(tmp_path))
+    out = completed.stdout
+    assert completed.returncode == 1, out[-3000:]
+    assert "1 failed, 1 passed" in out, out[-3000:]
+    assert "op_at_import.py: importing it changed what every run starts from (TensorFlow runtime started" in out

@@ -20,29 +20,13 @@ from tox_envs import tox_env
 
 pytestmark = pytest.mark.framework
 TINY = os.path.join(FIXTURES, "faulty_cases", "tiny.py")
+SIDE_EFFECTS = os.path.join(FIXTURES, "side_effects")
+
+
+def _source(name):
+    with open(os.path.join(SIDE_EFFECTS, name)) as stream:
+        return stream.read()
 QUICK = ("--repeats", "1", "--no-determinism-rerun", "--timeout", "60")
-
-OP_AT_IMPORT = '''
-import tensorflow as tf
-from harness.case import Case, Variant
-
-if hasattr(tf, "constant"):
-    total = tf.constant([1.0, 2.0]) * 2.0  # a framework operation when the module is imported
-
-CASE = Case(id="op_at_import", title="Runs an operation at import", sources=("tests",), checks=(),
-            make_data=lambda rng, profile: {"x": rng.normal(0, 1, (8, 2)), "y": rng.normal(0, 1, (8, 1))},
-            variants=(Variant("only", lambda fw, data, profile: None),))
-'''
-
-PROCESS_AT_IMPORT = '''
-import subprocess
-from harness.case import Case, Variant
-
-server = subprocess.Popen(["sleep", "300"])
-
-CASE = Case(id="process_at_import", title="Starts a process at import", sources=("tests",), checks=(),
-            make_data=lambda rng, profile: {}, variants=(Variant("only", lambda fw, data, profile: None),))
-'''
 
 LEAKY = '''
 import os
@@ -84,13 +68,12 @@ def _alive(pid):
         return False
 
 
-@pytest.mark.parametrize("name, source, problem", [
-    ("op_at_import.py", OP_AT_IMPORT, "TensorFlow runtime started: False before, True after"),
-    ("process_at_import.py", PROCESS_AT_IMPORT, "it started a process"),
+@pytest.mark.parametrize("name, problem", [
+    ("op_at_import.py", "TensorFlow runtime started: False before, True after"),
+    ("process_at_import.py", "it started a process"),
 ])
-def test_a_case_file_that_changes_the_fork_parent_is_refused_and_the_others_run(make_cases, tmp_path, name, source,
-                                                                                problem):
-    folder = make_cases({name: source, "tiny.py": open(TINY).read()})
+def test_a_case_file_that_changes_the_fork_parent_is_refused_and_the_others_run(make_cases, tmp_path, name, problem):
+    folder = make_cases({name: _source(name), "tiny.py": open(TINY).read()})
     output = tmp_path / "report.json"
     started = time.time()
     completed = run_harness("run", "--cases", folder, "--output", str(output), "-k", "tiny", *QUICK)
@@ -120,7 +103,7 @@ def test_tf1_figures_are_untouched_by_a_case_file_that_adds_graph_operations(tmp
     folder = tmp_path / "cases"
     folder.mkdir()
     shutil.copy(os.path.join(ROOT, "cases", "linear_autoencoder.py"), str(folder / "linear_autoencoder.py"))
-    (folder / "a_op_at_import.py").write_text(OP_AT_IMPORT)
+    (folder / "a_op_at_import.py").write_text(_source("op_at_import.py"))
     output = tmp_path / "tf114.json"
     completed = tox_env("tf114", output, "--cases", str(folder), "-k", "linear", "--repeats", "1",
                         "--no-determinism-rerun", "--init-mode", "framework")
