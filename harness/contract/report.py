@@ -23,6 +23,7 @@ SCHEMA_VERSION = 1
 # A report is data from elsewhere (CI artifacts, other machines): refuse what no run can produce.
 MAX_REPORT_BYTES = 256 * 1024 * 1024
 
+
 def schema() -> Dict[str, Any]:
     return load_schema(REPORT_SCHEMA_PATH)
 

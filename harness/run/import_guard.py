@@ -33,13 +33,14 @@ def _started_processes() -> bool:
 
 
 def side_effects(path: str, folder: str, runtime_state: Callable[[], Dict[str, Any]]) -> List[str]:
-    """Import ``path`` (in the calling child) and say what the import changed; a file that fails to
-    load changes nothing here (its error is reported when the parent loads it)."""
+    """Import ``path`` (in the calling child) and say what the import changed. A file that fails to
+    load is judged on what it did before failing: if that was harmless, the parent's own load
+    reports its error; if not, the parent never imports it."""
     before = runtime_state()
     try:
         load_case_file(path, folder)
     except CaseFileError:
-        return []
+        pass
     after = runtime_state()
     found = ["{}: {} before, {} after".format(name, before.get(name), value)
              for name, value in sorted(after.items()) if before.get(name) != value]

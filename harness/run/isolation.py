@@ -39,14 +39,6 @@ class Outcome(object):
         self.seconds = seconds
 
 
-def thread_count() -> Optional[int]:
-    """OS threads of this process (Linux's /proc), native ones included; None elsewhere."""
-    try:
-        return len(os.listdir("/proc/self/task"))
-    except OSError:
-        return None
-
-
 def _child(function: Callable[[], Any], connection: Any) -> None:
     # A group of its own, so that the parent can end everything the run started.
     os.setpgid(0, 0)

@@ -10,6 +10,7 @@ run starts (a subprocess, a fork) ends with the run.
 import json
 import os
 import shutil
+import signal
 import time
 
 import pytest
@@ -40,11 +41,15 @@ def make_data(rng, profile):
 
 
 def build(fw, data, profile):
-    started = [subprocess.Popen(["sleep", "300"]).pid]
+    # Neither holds any of the run's pipes open (close_fds, closerange): left alone, both would
+    # simply outlive the run by an hour.
+    started = [subprocess.Popen(["sleep", "3600"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL).pid]
     child = os.fork()
     if child == 0:
+        os.closerange(3, 4096)
         import time
-        time.sleep(300)
+        time.sleep(3600)
         os._exit(0)
     started.append(child)
     with open(PIDS, "a") as stream:
@@ -95,7 +100,10 @@ def test_processes_a_run_starts_do_not_outlive_it(make_cases, tmp_path):
     started = [int(pid) for line in pids.read_text().split("\n") if line for pid in line.split()]
     assert len(started) == 2
     time.sleep(0.5)
-    assert [pid for pid in started if _alive(pid)] == []
+    alive = [pid for pid in started if _alive(pid)]
+    for pid in alive:  # do not leave them behind even when the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert alive == []
 
 
 def test_tf1_figures_are_untouched_by_a_case_file_that_adds_graph_operations(tmp_path):

@@ -6,7 +6,6 @@ import subprocess
 
 from builders import report_with, run_result
 from harness.contract import report
-from harness.errors import printable
 from harness_process import ROOT, harness_command, harness_env
 
 HOSTILE = "evil\n\x1b[2J\rFORGED gate: passed\u2028"
@@ -23,6 +22,7 @@ def _clean(text):
 
 
 def test_printable_escapes_exactly_the_unprintable():
+    from harness.errors import printable
     assert printable(HOSTILE) == "evil\\n\\x1b[2J\\rFORGED gate: passed\\u2028"
     assert printable("Δ tf.keras é ✓") == "Δ tf.keras é ✓"
 
