@@ -16,7 +16,7 @@ from harness.contract.vocabulary import FINISHED
 class Weight(object):
     """One weight's fingerprint: its name, sum and L2 norm (as floats) and content hash."""
 
-    __slots__ = ("index", "name", "sum", "l2", "hash", "shape")
+    __slots__ = ("index", "name", "sum", "l2", "hash")
 
     def __init__(self, index: int, entry: Mapping[str, Any]) -> None:
         self.index = index
@@ -24,7 +24,6 @@ class Weight(object):
         self.sum = decode_float(entry["sum"])
         self.l2 = decode_float(entry["l2"])
         self.hash = str(entry["hash"])
-        self.shape = tuple(entry["shape"])
 
 
 class Run(object):

@@ -136,11 +136,6 @@ def finished_runs(document: Mapping[str, Any]) -> int:
 
 
 # -- writing and reading -------------------------------------------------------------------
-def problems(report: Dict[str, Any]) -> List[str]:
-    """Schema violations of an in-memory report, after strict-JSON conversion."""
-    return validation_errors(to_plain(report), schema())
-
-
 def write_document(path: str, document: Dict[str, Any], against: Dict[str, Any], what: str) -> None:
     """Validate ``document`` against the schema ``against``, then write it atomically. An invalid
     document is our bug, never the user's: it raises, loudly, and nothing is written."""
