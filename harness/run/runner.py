@@ -140,6 +140,10 @@ def _run_locked(settings: Settings, out: TextIO, fw: Any, loaded: List[LoadedCas
         destination.save(document)
 
     handlers = {name: signal.signal(getattr(signal, name), _raise_interrupted) for name in ("SIGINT", "SIGTERM")}
+    # A handler cannot run for a signal that is blocked, and a blocked mask is inherited from
+    # whoever started us (a test runner's thread, a CI agent): make sure both can arrive.
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT, signal.SIGTERM])
     try:
         destination.save(document)
         run_isolated([(key, task(key)) for key in keys], settings.jobs, settings.timeout, on_outcome,
