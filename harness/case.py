@@ -134,6 +134,38 @@ class KnownFailure(object):
                 "keras_flavours": list(self.keras_flavours)}
 
 
+class ExpectedChange(object):
+    """A change between framework versions that the case expects: shown as expected, not failing.
+
+    ``when`` is a version requirement as in :class:`KnownFailure`; the change is expected between
+    two environments when exactly one of them satisfies it (the boundary lies between them, e.g.
+    ``"tensorflow>=2.10"``: TF 2.10 changed the initialisers' RNG). ``quantities`` are the
+    user-facing quantities it concerns (``val_loss``, ``accuracy``, ``epochs``; ``*`` for all),
+    ``init_modes`` and ``variants`` (None: all) where it shows. One that stops happening is
+    flagged, as ``fixed`` is for a known failure.
+    """
+
+    def __init__(self, when: str, reason: str, source: str, quantities: Sequence[str] = ("*",),
+                 init_modes: Sequence[str] = INIT_MODES, variants: Optional[Sequence[str]] = None) -> None:
+        _require(isinstance(when, str) and bool(when.strip()), "an expected change needs 'when', e.g. 'tensorflow>=2.10'")
+        _require(isinstance(reason, str) and bool(reason.strip()), "an expected change needs a 'reason'")
+        _require(isinstance(source, str) and bool(source.strip()), "an expected change needs a 'source'")
+        _require(isinstance(quantities, (list, tuple)) and len(quantities) >= 1 and all(
+            isinstance(q, str) and q for q in quantities), "an expected change's quantities must be names, e.g. ('val_loss',)")
+        for mode in init_modes:
+            _require(mode in INIT_MODES, "init mode must be one of {}. Received: {!r}".format(INIT_MODES, mode))
+        self.when = when
+        self.reason = reason
+        self.source = source
+        self.quantities = tuple(quantities)
+        self.init_modes = tuple(init_modes)
+        self.variants = None if variants is None else tuple(variants)
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {"when": self.when, "reason": self.reason, "source": self.source, "quantities": list(self.quantities),
+                "init_modes": list(self.init_modes), "variants": None if self.variants is None else list(self.variants)}
+
+
 class Measurement(object):
     """What a check measured: one number judged against the limit, plus named components.
 
@@ -251,7 +283,8 @@ class Case(object):
     2-core CPU, ``full`` is the document's size). ``probe(data)`` selects inputs whose
     predictions are recorded before and after training, for checks on outputs. ``tolerance``
     ``(atol, rtol)`` is what ``harness compare`` allows between environments before it even
-    looks at the measured noise.
+    looks at the seed-to-seed spread; ``expected_changes`` declares differences between versions
+    that are known and explained (see :class:`ExpectedChange`).
     """
 
     def __init__(
@@ -268,6 +301,7 @@ class Case(object):
         probe: Optional[Callable[[Dict[str, Any]], Any]] = None,
         description: str = "",
         tolerance: Tuple[float, float] = (1e-6, 1e-5),
+        expected_changes: Sequence[ExpectedChange] = (),
     ) -> None:
         _require_id("a case's id", id)
         _require(isinstance(title, str) and bool(title.strip()), "case '{}' needs a title".format(id))
@@ -303,6 +337,12 @@ class Case(object):
         _require(isinstance(tolerance, tuple) and len(tolerance) == 2 and all(
             isinstance(t, (int, float)) and not isinstance(t, bool) and t >= 0 for t in tolerance),
             "case '{}': tolerance must be (atol, rtol), two non-negative numbers. Received: {!r}".format(id, tolerance))
+        _require(isinstance(expected_changes, (list, tuple)) and all(
+            isinstance(change, ExpectedChange) for change in expected_changes),
+            "case '{}': expected_changes must be a list of ExpectedChange".format(id))
+        for change in expected_changes:
+            unknown = [name for name in change.variants or () if name not in names]
+            _require(not unknown, "case '{}': an expected change names unknown variants {}".format(id, unknown))
         self.id = id
         self.title = title
         self.sources = tuple(sources)
@@ -315,6 +355,7 @@ class Case(object):
         self.probe = probe
         self.description = description
         self.tolerance = {"atol": float(tolerance[0]), "rtol": float(tolerance[1])}
+        self.expected_changes = tuple(expected_changes)
 
     def variant(self, name: str) -> Variant:
         for variant in self.variants:

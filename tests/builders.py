@@ -25,12 +25,16 @@ SETTINGS = {"selected": [], "repeats": 1, "init_modes": ["framework", "pinned"],
             "timeout_s": 60.0, "jobs": 1, "determinism_reruns": False}
 
 
-def run_result(variant, init_mode="framework", repeat=0, loss=(1.0, 0.5), weights=None, status="ok", replica=0):
+def run_result(variant, init_mode="framework", repeat=0, loss=(1.0, 0.5), weights=None, status="ok", replica=0,
+               randomness=(), shuffle=False, final_weights=None):
+    """A finished run; ``randomness`` lists its stochastic layers (recorded as the runner does)."""
     weights = [np.ones((2, 2), "float32"), np.zeros(2, "float32")] if weights is None else weights
-    named = [("w{}".format(i), w) for i, w in enumerate(weights)]
+    named = [("dense/w{}".format(i), w) for i, w in enumerate(weights)]
+    final = named if final_weights is None else [("dense/w{}".format(i), w) for i, w in enumerate(final_weights)]
     record = report.run_record(status)
     record.update(history={"loss": list(loss), "val_loss": list(loss)}, final={"loss": loss[-1], "val_loss": loss[-1]},
-                  weights={"initial": weights_fingerprint(named), "final": weights_fingerprint(named)}, timing={"run_s": 0.1})
+                  weights={"initial": weights_fingerprint(named), "final": weights_fingerprint(final)}, timing={"run_s": 0.1},
+                  training_randomness=report.training_randomness(randomness, shuffle, True))
     entry = report.run_entry(variant, init_mode, repeat, replica, Seeds(1, 2, 3).as_dict(), record)
     return RunResult(entry, {"initial_weights": weights, "final_weights": weights})
 
@@ -44,7 +48,7 @@ TF1_BUG = KnownFailure(when="tensorflow<2.0", init_modes=("framework",), keras_f
                        reason="seed order", source="seed 001")
 
 
-def report_with(results, check=None, versions=None):
+def report_with(results, check=None, versions=None, expected_changes=()):
     """A complete, valid report of one case judged on ``results`` (RunResults)."""
     check = check or identity_check((TF1_BUG,))
     versions = versions or {"tensorflow": "1.14.0", "keras_flavour": "tf.keras"}
@@ -53,8 +57,10 @@ def report_with(results, check=None, versions=None):
         if result.replica == 0:
             groups.setdefault((result.init_mode, result.repeat), {})[result.variant] = result
     document = report.new_report(copy.deepcopy(SETTINGS), copy.deepcopy(ENVIRONMENT))
+    document["environment"]["framework"].update({k: v for k, v in versions.items() if k in ("tensorflow", "keras")})
     case = report.case_entry("toy", "Toy", "", ["tests"], "toy.py", "0", "default", {"atol": 1e-6, "rtol": 1e-5},
-                             [{"name": "a", "description": ""}, {"name": "b", "description": ""}])
+                             [{"name": "a", "description": ""}, {"name": "b", "description": ""}],
+                             [change.as_dict() for change in expected_changes])
     case.update(runs=[r.entry for r in results], determinism=determinism(results),
                 checks=[checking.judge(check, groups, versions)], complete=True)
     document["cases"] = [case]

@@ -12,7 +12,7 @@ from harness.contract.report import check_version, read_document, write_document
 from harness.contract.schema import COMPARISON_SCHEMA_PATH, load_schema, validation_errors
 from harness.errors import ReportError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def schema() -> Dict[str, Any]:

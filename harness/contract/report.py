@@ -50,11 +50,13 @@ def load_error(path: str, problem: str) -> Dict[str, Any]:
 
 
 def case_entry(case_id: str, title: str, description: str, sources: Sequence[str], file: str, source_hash: str,
-               profile: str, tolerance: Mapping[str, float], variants: Sequence[Mapping[str, str]]) -> Dict[str, Any]:
+               profile: str, tolerance: Mapping[str, float], variants: Sequence[Mapping[str, str]],
+               expected_changes: Sequence[Mapping[str, Any]] = ()) -> Dict[str, Any]:
     """A case before any of its runs finished."""
     return {"id": case_id, "title": title, "description": description.strip(), "sources": list(sources),
             "file": file, "source_hash": source_hash, "profile": profile, "tolerance": dict(tolerance),
             "variants": [{"name": v["name"], "description": v["description"]} for v in variants],
+            "expected_changes": [dict(change) for change in expected_changes],
             "runs": [], "determinism": [], "checks": [], "complete": False}
 
 
@@ -66,6 +68,13 @@ def run_record(status: str = "ok", error: Optional[Dict[str, str]] = None) -> Di
     """What one run produced, before the harness says which run it was: the child fills it in."""
     return {"status": status, "error": error, "history": {}, "final": {}, "non_finite": None,
             "data": {}, "weights": {"initial": [], "final": []}, "timing": {}}
+
+
+def training_randomness(layers: Sequence[str], shuffle: bool, controllable: bool,
+                        switched_off: Sequence[str] = ()) -> Dict[str, Any]:
+    """What in a run drew from the framework's RNG while training, and what the harness switched off."""
+    return {"layers": list(layers), "shuffle": bool(shuffle), "controllable": bool(controllable),
+            "switched_off": list(switched_off)}
 
 
 def failed_record(ending: str, detail: str) -> Dict[str, Any]:

@@ -32,6 +32,17 @@ def positive_int(text: Any) -> int:
     return value
 
 
+def non_negative_int(text: Any) -> int:
+    """argparse type: a whole number of at least 0."""
+    try:
+        value = int(text)
+    except (TypeError, ValueError):
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError("expected a whole number of 0 or more. Received: {}".format(text))
+    return value
+
+
 def positive_float(text: Any) -> float:
     """argparse type: a finite number above 0 (``inf`` would overflow the timers)."""
     try:
@@ -115,6 +126,15 @@ TABLE = (
             "Linux only", ("--memory-limit",), kind=positive_float, metavar="MIB", report_key="memory_limit_mib"),
     Setting("jobs", default_jobs(), "runs at once, each in its own process", ("--jobs",), kind=positive_int, metavar="N",
             report_key="jobs", pytest_flag="--harness-jobs"),
+    Setting("seed_offset", 0, "add N to every seed: another seed set for the same environment, so that comparing a "
+            "report with another made at a different offset measures the false-alarm rate (A/A)", ("--seed-offset",),
+            kind=non_negative_int, metavar="N", report_key="seed_offset", changes_numbers=True),
+    Setting("learning_rate_scale", 1.0, "multiply each compiled optimizer's learning rate by X: a known change, to "
+            "measure whether compare detects it (power)", ("--learning-rate-scale",), kind=positive_float,
+            metavar="X", report_key="learning_rate_scale", changes_numbers=True),
+    Setting("controlled_runs", True, "do not run pinned repeat 0 a third time with training randomness (Dropout-like "
+            "layers, shuffling) switched off, which lets compare tell training randomness from arithmetic",
+            ("--no-controlled-runs",), action="store_false", report_key="controlled_runs", changes_numbers=True),
     Setting("determinism_reruns", True, "do not run repeat 0 twice to test bitwise determinism",
             ("--no-determinism-rerun",), action="store_false", report_key="determinism_reruns", changes_numbers=True),
 )

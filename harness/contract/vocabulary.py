@@ -13,6 +13,11 @@ from typing import Any, Dict, Mapping, Optional
 # -- what a case declares -------------------------------------------------------------------
 CHECK_KINDS = ("invariant", "characterisation")
 INIT_MODES = ("framework", "pinned")
+# A diagnostic run mode, never chosen by a user or judged by a check: pinned weights with the
+# training randomness (Dropout-like layers, shuffling) switched off, so that compare can tell a
+# change in the framework's RNG from a change in its arithmetic.
+CONTROLLED = "controlled"
+RUN_MODES = INIT_MODES + (CONTROLLED,)
 KERAS_FLAVOURS = ("tf.keras", "keras")
 
 # -- how a run ended ------------------------------------------------------------------------
@@ -32,8 +37,23 @@ MARKS = {"pass": "PASS", "fail": "FAIL", "known_failure": "KNOWN", "fixed": "FIX
          "error": "ERROR", "skipped": "SKIP"}
 
 # -- what a comparison of two environments concluded ----------------------------------------
-COMPARISON_VERDICTS = ("identical", "within noise", "diverged")
-NOISE_KINDS = ("same-seed re-run", "seed-to-seed MAD")
+# Does a difference matter? From least to most: bit for bit the same; bits differ within the
+# case's tolerance; no more different than another seed; beyond the seed-to-seed spread; too
+# few seeds to tell.
+MATERIALITY = ("identical", "within_tolerance", "within_seed_noise", "undetermined", "material")
+# What made two runs with the same seeds differ: their initial weights, the framework's RNG during
+# training (Dropout masks, shuffle order), its arithmetic, or that could not be told apart.
+CAUSES = ("initialisation", "training_randomness", "arithmetic", "unknown")
+CAUSE_LABELS = {"initialisation": "init", "training_randomness": "training RNG", "arithmetic": "arithmetic",
+                "unknown": "cause unknown"}
+MATERIALITY_LABELS = {"identical": "identical", "within_tolerance": "within tolerance",
+                      "within_seed_noise": "within seed noise", "undetermined": "UNDETERMINED", "material": "MATERIAL"}
+
+
+def worst_materiality(values: Any) -> str:
+    """The most serious of several materiality verdicts (``identical`` if none)."""
+    present = [value for value in values if value]
+    return max(present, key=MATERIALITY.index) if present else "identical"
 
 
 def run_fails_environment(status: str) -> bool:
@@ -65,29 +85,24 @@ def worst_verdict(verdicts: Any) -> str:
     return "skipped"
 
 
-def divergence_label(result: Optional[Mapping[str, Any]]) -> str:
-    """A comparison result as a short label: ``identical``, ``within noise`` or ``DIVERGED ...``.
-
-    With no noise (a deterministic pair) the size in noise units is infinite, so the absolute
-    difference is shown instead (``Δ``); otherwise the size in noise units (``x``). Sizes read
-    from a file spell infinity as a string, which ``float`` reads too.
-    """
+def materiality_label(result: Optional[Mapping[str, Any]]) -> str:
+    """A comparison result in a few words: its materiality, and the cause of a change."""
     if not result:
         return "-"
-    if result["verdict"] != "diverged":
-        return str(result["verdict"])
-    size = float(result["size"])
-    if math.isinf(size):
-        return "DIVERGED Δ{:.2g}".format(float(result["difference"]))
-    return "DIVERGED x{:.3g}".format(size)
+    label = MATERIALITY_LABELS[result["materiality"]]
+    if result.get("cause") and result["materiality"] not in ("identical", "within_tolerance"):
+        label += " ({})".format(CAUSE_LABELS[result["cause"]])
+    if result.get("expected"):
+        label += " expected"
+    return label
 
 
 def short_verdict(verdict: str) -> str:
     """A verdict short enough for one cell of the check matrix."""
-    return {"known_failure": "known", "within noise": "noise"}.get(verdict, verdict)
+    return {"known_failure": "known"}.get(verdict, verdict)
 
 
 def schema_enums() -> Dict[str, tuple]:
     """The tuples the schemas must spell the same way (checked by the test suite)."""
     return {"status": RUN_STATUSES, "verdict": CHECK_VERDICTS, "kind": CHECK_KINDS, "init_mode": INIT_MODES,
-            "keras_flavour": KERAS_FLAVOURS, "comparison_verdict": COMPARISON_VERDICTS}
+            "run_mode": RUN_MODES, "keras_flavour": KERAS_FLAVOURS, "materiality": MATERIALITY, "cause": CAUSES}

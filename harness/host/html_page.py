@@ -1,15 +1,25 @@
 """``harness html``: a comparison as one self-contained HTML page (no scripts, no external files).
 
 The comparison comes from reports, which come from other machines: every string is escaped with
-:func:`html.escape`, so a case title or check id containing ``<script>`` renders as text.
+:func:`html.escape`, so a case title or check id containing ``<script>`` renders as text. Per
+case, the page draws the loss and val_loss curves of every environment with matplotlib (host side
+only), embedded as inline SVG: one colour per environment, the mean over the seeds as the line
+and the band from the lowest to the highest seed, solid for framework init and dashed for pinned.
 """
 
 import html
+import io
 import json
-from typing import Any, Dict, List
+import math
+import re
+from typing import Any, Dict, List, Sequence
 
-from harness.contract.vocabulary import divergence_label
-from harness.host.compare import gap_text
+from harness.contract.vocabulary import materiality_label
+from harness.errors import UserError
+from harness.host.compare import gap_text, result_text
+from harness.host.present import legend
+
+LINE_STYLES = {"framework": "-", "pinned": "--"}
 
 STYLE = """body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}th{background:#f3f3f3}
@@ -24,10 +34,88 @@ def _cell(text: Any, css: str = "") -> str:
 def _result(result: Any) -> str:
     if not result:
         return _cell("-")
-    verdict = result["verdict"]
-    if verdict == "diverged":
-        return _cell("{} ({})".format(divergence_label(result), result["quantity"]), "diverged")
-    return _cell(verdict, "within" if verdict == "within noise" else verdict)
+    return _cell(materiality_label(result), result["materiality"])
+
+
+def _pyplot() -> Any:
+    try:
+        import matplotlib
+    except ImportError:
+        raise UserError("harness html draws the loss curves with matplotlib, which this Python lacks: "
+                        "pip install matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as pyplot
+    return pyplot
+
+
+def _band(series: Sequence[Sequence[float]]) -> Any:
+    """Mean, lowest and highest seed per epoch, over the seeds that reached that epoch."""
+    length = max(len(s) for s in series)
+    epochs, mean, low, high = [], [], [], []
+    for epoch in range(length):
+        values = [s[epoch] for s in series if epoch < len(s) and math.isfinite(s[epoch])]
+        if values:
+            epochs.append(epoch + 1)
+            mean.append(sum(values) / len(values))
+            low.append(min(values))
+            high.append(max(values))
+    return epochs, mean, low, high
+
+
+def curves_figure(summaries: Sequence[Dict[str, Any]], environments: Sequence[str]) -> str:
+    """One case's curves as inline SVG: a row per variant, a column per curve (loss, val_loss)."""
+    pyplot = _pyplot()
+    variants = sorted(set(s["variant"] for s in summaries))
+    keys = sorted(set(key for s in summaries for key in s["curves"]), key=lambda k: (k != "loss", k))
+    if not variants or not keys:
+        return ""
+    colours = {name: "C{}".format(index % 10) for index, name in enumerate(environments)}
+    figure, axes = pyplot.subplots(len(variants), len(keys), figsize=(5.5 * len(keys), 2.8 * len(variants)),
+                                   squeeze=False)
+    for row, variant in enumerate(variants):
+        for column, key in enumerate(keys):
+            axis = axes[row][column]
+            for summary in summaries:
+                series = summary["curves"].get(key)
+                if summary["variant"] != variant or not series:
+                    continue
+                epochs, mean, low, high = _band(series)
+                colour = colours.get(summary["env"], "C0")
+                axis.fill_between(epochs, low, high, color=colour, alpha=0.18, linewidth=0)
+                axis.plot(epochs, mean, color=colour, linestyle=LINE_STYLES.get(summary["init_mode"], ":"),
+                          linewidth=1.8, label="{} {} (n={})".format(summary["env"], summary["init_mode"], len(series)))
+            axis.set_title("{}: {}".format(variant, key), fontsize=10)
+            axis.set_xlabel("epoch", fontsize=9)
+            axis.grid(alpha=0.3)
+            if axis.get_legend_handles_labels()[0]:
+                axis.legend(fontsize=7)
+    figure.tight_layout()
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg")
+    pyplot.close(figure)
+    svg = buffer.getvalue()
+    return svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE: the page is HTML
+
+
+def _finals_table(summaries: Sequence[Dict[str, Any]]) -> List[str]:
+    e = html.escape
+    metrics = sorted(set(name for s in summaries for name in s["finals"]), key=lambda k: (k.startswith("val_"), k))
+    rows = ["<table><tr><th>environment</th><th>variant</th><th>init</th>"
+            + "".join("<th>final {}</th>".format(e(m)) for m in metrics) + "</tr>"]
+    for summary in sorted(summaries, key=lambda s: (s["variant"], s["init_mode"], s["env"])):
+        cells = []
+        for metric in metrics:
+            value = summary["finals"].get(metric)
+            cells.append(_cell("-" if value is None else "{:.4g} ± {:.2g} (n={})".format(
+                float(value["mean"]), float(value["sd"]), value["n"])))
+        rows.append("<tr>{}{}{}{}</tr>".format(_cell(summary["env"]), _cell(summary["variant"]),
+                                                _cell(summary["init_mode"]), "".join(cells)))
+    rows.append("</table>")
+    return rows
+
+
+def _case_id(case: str) -> str:
+    return "case-" + re.sub(r"[^A-Za-z0-9_-]", "-", case)
 
 
 def render(comparison: Dict[str, Any]) -> str:
@@ -56,21 +144,32 @@ def render(comparison: Dict[str, Any]) -> str:
             text = verdict["verdict"]
             if len(set(by_mode.values())) > 1:  # the init modes disagree: that is the finding
                 text += " ({})".format(", ".join("{} {}".format(mode, v) for mode, v in sorted(by_mode.items())))
-            if verdict["attribution"]:
-                text += " — " + verdict["attribution"]
+            if verdict["cause"]:
+                text += " — cause " + verdict["cause"].replace("_", " ")
             cells.append(_cell(text, verdict["verdict"]))
         parts.append("<tr>{}{}{}{}</tr>".format(_cell(row["case"]), _cell(row["check"]), _cell(row["kind"]), "".join(cells)))
-    parts.append("</table><h2>Runs compared</h2><p>Divergence: beyond the case's tolerance and {} × the noise "
-                 "(same-seed re-run when both started from the same weights, seed-to-seed MAD otherwise).</p>".format(
-                     e(str(comparison["noise_factor"]))))
+    parts.append("</table><h2>Runs compared</h2><ul>{}</ul>".format("".join("<li>{}</li>".format(e(line))
+                                                                           for line in legend(comparison))))
     parts.append("<table><tr><th>environment</th><th>baseline</th><th>case</th><th>variant</th><th>framework init</th>"
-                 "<th>pinned init</th><th>meaning</th></tr>")
+                 "<th>pinned init</th><th>evidence</th></tr>")
     for item in comparison["comparisons"]:
-        parts.append("<tr>{}{}{}{}{}{}{}</tr>".format(
+        evidence = ["{}: {}. Why: {}".format(mode, result_text(result), result["cause_evidence"])
+                    for mode, result in sorted(item["by_init_mode"].items())
+                    if result and result["materiality"] not in ("identical", "within_tolerance")]
+        parts.append("<tr>{}{}{}{}{}{}<td class='evidence'>{}</td></tr>".format(
             _cell(item["env"]), _cell(item["baseline"]), _cell(item["case"]), _cell(item["variant"]),
             _result(item["by_init_mode"].get("framework")), _result(item["by_init_mode"].get("pinned")),
-            _cell(item["attribution"] or "")))
+            "<br>".join(e(text) for text in evidence)))
     parts.append("</table>")
+    if comparison["flags"]:
+        parts.append("<h2>Flags</h2><ul>{}</ul>".format("".join("<li>{}</li>".format(e(f)) for f in comparison["flags"])))
+    parts.append("<h2>Curves and final values</h2><p>Line: mean over the seeds; band: lowest to highest seed; "
+                 "solid: framework init, dashed: pinned init; one colour per environment.</p>")
+    for case in sorted(set(s["case"] for s in comparison["summaries"])):
+        summaries = [s for s in comparison["summaries"] if s["case"] == case]
+        parts.append("<h3 id='{}'>{}</h3><figure class='curves'>{}</figure>".format(
+            _case_id(case), e(case), curves_figure(summaries, names)))
+        parts.extend(_finals_table(summaries))
     if comparison["gaps"]:
         parts.append("<h2>Not compared{}</h2><ul>{}</ul>".format(
             " (accepted with --allow-incomplete)" if comparison["allow_incomplete"] else " (fails the gate)",

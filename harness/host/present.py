@@ -4,13 +4,34 @@ Everything shown comes from reports, which are data from elsewhere: Markdown cel
 escaped so that a case title or a check id cannot inject markup into a CI job summary.
 """
 
-from typing import Any, Dict, Optional
+import textwrap
+from typing import Any, Dict, List, Optional
 
-from harness.contract.vocabulary import divergence_label, short_verdict
+from harness.contract.vocabulary import materiality_label, short_verdict
 from harness.errors import printable
-from harness.host.compare import gap_text
+from harness.host.compare import gap_text, result_text
 
 CHECK_COLUMNS = 3
+WIDTH = 100
+
+
+def legend(comparison: Dict[str, Any]) -> List[str]:
+    """What every word and unit of the comparison means (shown above it, in every format)."""
+    method = comparison["method"]
+    return [
+        "materiality: identical (bit for bit) | within tolerance (the case's atol/rtol) | within seed noise (no "
+        "significant difference, and smaller than one seed-to-seed SD) | UNDETERMINED (larger than one SD but not "
+        "significant: more seeds decide) | MATERIAL (t-test, Holm-corrected, alpha {:g})".format(method["alpha"]),
+        "cause: init (different initial weights) | training RNG (Dropout masks, shuffle order: the runs agree with "
+        "them switched off) | arithmetic (same weights, same data, no randomness, different result) | cause unknown "
+        "(could not be told apart)",
+        "values: env mean vs baseline mean over n seeds; seed SD = seed-to-seed standard deviation pooled over both; "
+        "effect = difference in seed SDs [{:g} % interval]; p = Holm-adjusted".format(100 * method["confidence"]),
+    ]
+
+
+def _wrapped(text: str, indent: str) -> List[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
 
 
 def terminal(comparison: Dict[str, Any]) -> str:
@@ -20,19 +41,29 @@ def terminal(comparison: Dict[str, Any]) -> str:
         lines.append("  {}: TF {}, Keras {} ({}), backend {}, Python {}{}".format(
             e["name"], e["tensorflow"] or "-", e["keras"], e["keras_flavour"], e["backend"], e["python"],
             "" if e["complete"] else " (PARTIAL report)"))
-    lines.append("divergence = beyond the case tolerance and {:g}x the noise; x = size in noise units".format(
-        comparison["noise_factor"]))
-    current = None
+    for line in legend(comparison):
+        lines.extend(_wrapped(line, ""))
+    current = case = None
     for item in comparison["comparisons"]:
         pair = "{} vs {}".format(item["env"], item["baseline"])
         if pair != current:
             current = pair
             lines.append("")
             lines.append("== " + pair)
-            lines.append("  {:<39} {:<17} {:<17} {}".format("case/variant", "framework init", "pinned init", "meaning"))
-        name = "{}/{}".format(item["case"], item["variant"])
-        lines.append("  {:<39} {:<17} {:<17} {}".format(name[:39], divergence_label(item["by_init_mode"]["framework"]),
-                                                       divergence_label(item["by_init_mode"]["pinned"]), item["attribution"] or ""))
+            lines.append("  {:<24} {:<36} {}".format("case / variant", "framework init", "pinned init"))
+            case = None
+        if item["case"] != case:
+            case = item["case"]
+            lines.append("  " + case)
+        lines.append("    {:<22} {:<36} {}".format(item["variant"][:22], materiality_label(item["by_init_mode"]["framework"])[:36],
+                                                   materiality_label(item["by_init_mode"]["pinned"])))
+        for mode, result in sorted(item["by_init_mode"].items()):
+            if result and result["materiality"] not in ("identical", "within_tolerance"):
+                lines.extend(_wrapped("{}: {}".format(mode, result_text(result)), "      "))
+                lines.extend(_wrapped("why: " + result["cause_evidence"], "        "))
+                if result["expected"]:
+                    lines.extend(_wrapped("expected: {} ({})".format(result["expected"]["reason"],
+                                                                      result["expected"]["source"]), "        "))
     lines.append("")
     lines.append("checks (verdict per environment; F/P = framework/pinned init when they differ)")
     names = [e["name"] for e in comparison["environments"]]
@@ -48,8 +79,14 @@ def terminal(comparison: Dict[str, Any]) -> str:
             lines.append("    {:<39} ".format(row["check"][:39]) + " ".join(cells))
     for row in comparison["checks"]:
         for name, verdict in sorted(row["verdicts"].items()):
-            if verdict["attribution"]:
-                lines.append("  {} on {}: {} ({})".format(row["check"], name, verdict["verdict"], verdict["attribution"]))
+            if verdict["cause"]:
+                lines.append("  {} on {}: {} (cause {})".format(row["check"], name, verdict["verdict"],
+                                                                verdict["cause"].replace("_", " ")))
+    if comparison["flags"]:
+        lines.append("")
+        lines.append("flags:")
+        for flag in comparison["flags"]:
+            lines.extend(_wrapped(flag, "  "))
     if comparison["gaps"]:
         lines.append("")
         lines.append("not compared ({}):".format("accepted with --allow-incomplete" if comparison["allow_incomplete"]
@@ -57,7 +94,8 @@ def terminal(comparison: Dict[str, Any]) -> str:
         lines.extend("  " + gap_text(gap) for gap in comparison["gaps"])
     lines.append("")
     lines.append("gate: " + ("FAILED" if comparison["gate"]["failed"] else "passed"))
-    lines.extend("  " + reason for reason in comparison["gate"]["reasons"])
+    for reason in comparison["gate"]["reasons"]:
+        lines.extend(_wrapped(reason, "  "))
     return "\n".join(printable(line) for line in lines) + "\n"
 
 
@@ -90,15 +128,22 @@ def markdown(comparison: Dict[str, Any]) -> str:
     for row in comparison["checks"]:
         cells = [e(_check_cell(row["verdicts"].get(name))) for name in names]
         lines.append("| {} / {} | {} | {} |".format(e(row["case"]), e(row["check"]), e(row["kind"]), " | ".join(cells)))
-    diverged = [item for item in comparison["comparisons"] if item["attribution"]]
-    lines += ["", "### Divergences beyond noise ({} of {} comparisons)".format(len(diverged), len(comparison["comparisons"])), ""]
-    if diverged:
-        lines += ["| env vs baseline | case / variant | framework init | pinned init | meaning |", "|---|---|---|---|---|"]
-        for item in diverged:
+    changed = [item for item in comparison["comparisons"]
+               if item["materiality"] not in ("identical", "within_tolerance")]
+    lines += ["", "### Differences beyond tolerance ({} of {} comparisons)".format(len(changed), len(comparison["comparisons"])),
+              ""] + ["- " + e(line) for line in legend(comparison)] + [""]
+    if changed:
+        lines += ["| env vs baseline | case / variant | framework init | pinned init | evidence |", "|---|---|---|---|---|"]
+        for item in changed:
+            evidence = ["{}: {}; why: {}".format(mode, result_text(result), result["cause_evidence"])
+                        for mode, result in sorted(item["by_init_mode"].items())
+                        if result and result["materiality"] not in ("identical", "within_tolerance")]
             lines.append("| {} vs {} | {} / {} | {} | {} | {} |".format(
                 e(item["env"]), e(item["baseline"]), e(item["case"]), e(item["variant"]),
-                e(divergence_label(item["by_init_mode"]["framework"])), e(divergence_label(item["by_init_mode"]["pinned"])),
-                e(item["attribution"])))
+                e(materiality_label(item["by_init_mode"]["framework"])), e(materiality_label(item["by_init_mode"]["pinned"])),
+                "<br>".join(e(text) for text in evidence)))
+    if comparison["flags"]:
+        lines += ["", "### Flags", ""] + ["- " + e(flag) for flag in comparison["flags"]]
     if comparison["gaps"]:
         lines += ["", "### Not compared ({} gaps{})".format(
             len(comparison["gaps"]), ", accepted with --allow-incomplete" if comparison["allow_incomplete"] else

@@ -20,7 +20,7 @@ from harness.case import Case, Check, KnownFailure, Measurement
 from harness.contract import report
 from harness.contract.strict_json import to_plain
 from harness.run.run_result import RunResult
-from harness.run.versions import satisfied
+from harness.contract.versions import satisfied
 
 # The noise is the largest same-seed re-run difference over a handful of pairs (the case's
 # variants and init modes, repeat 0), an estimate from few samples, so a real difference must

@@ -14,7 +14,8 @@ from typing import Any, Dict, List, Sequence, Tuple
 import numpy as np
 
 from harness.case import Case, Seeds, Unsupported, Variant
-from harness.contract.report import error_entry, run_record
+from harness.contract.report import error_entry, run_record, training_randomness
+from harness.contract.vocabulary import CONTROLLED
 from harness.run.fingerprint import data_fingerprint, weights_fingerprint
 from harness.run.framework import Framework
 
@@ -99,9 +100,29 @@ def _first_non_finite(history: Dict[str, List[float]]) -> Any:
     return None
 
 
+def _control(fw: Framework, model: Any, options: Dict[str, Any], controlled: bool) -> Dict[str, Any]:
+    """The run's training randomness as evidence; in a controlled run, switched off first.
+
+    ``fit`` shuffles arrays unless told not to; a controlled run that finds nothing to switch
+    off is the pinned run again, so it is skipped rather than spent.
+    """
+    shuffle = options.get("shuffle", True) is not False
+    layers = [description for description, _, _ in fw.stochastic_layers(model)]
+    if not controlled:
+        return training_randomness(layers, shuffle, fw.controllable)
+    if not layers and not shuffle:
+        raise Unsupported("nothing to control: no Dropout-like layer and no shuffling, so the pinned run is this run")
+    switched_off = fw.switch_off(model) + (["shuffle"] if shuffle else [])
+    options["shuffle"] = False
+    return training_randomness(layers, shuffle, fw.controllable, switched_off)
+
+
 def execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds: Seeds,
-            profile_name: str) -> Tuple[Dict[str, Any], Dict[str, Any]]:
-    """Run one variant once; never raises for a failure of the framework (it becomes data)."""
+            profile_name: str, learning_rate_scale: float = 1.0) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+    """Run one variant once; never raises for a failure of the framework (it becomes data).
+
+    ``init_mode`` ``controlled`` is a pinned run with the training randomness switched off.
+    """
     started = time.perf_counter()
     record = run_record()
     arrays = {}  # type: Dict[str, Any]
@@ -111,8 +132,11 @@ def execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds:
         fw.seed(seeds.numpy, seeds.python, seeds.framework)
         data = case.make_data(np.random.mtrand._rand, profile)
         record["data"] = data_fingerprint(data)
-        model = _initialise(fw, case, variant, data, profile, init_mode, seeds)
+        controlled = init_mode == CONTROLLED
+        model = _initialise(fw, case, variant, data, profile, "pinned" if controlled else init_mode, seeds)
         check_output_shape(fw, model, data["y"], variant)
+        if learning_rate_scale != 1.0:
+            fw.scale_learning_rate(model, learning_rate_scale)
         initial = fw.weights(model)
         record["weights"]["initial"] = weights_fingerprint(initial)
         arrays["initial_weights"] = [value for _, value in initial]
@@ -123,6 +147,7 @@ def execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds:
         options = fit_options(case, variant, profile)
         if "x_val" in data:
             options["validation_data"] = (data["x_val"], data["y_val"])
+        record["training_randomness"] = _control(fw, model, options, controlled)
         history = fw.fit(model, data["x"], data["y"], **options)
         record["timing"]["fit_s"] = time.perf_counter() - built
         record["history"] = history

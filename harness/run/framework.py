@@ -187,6 +187,93 @@ class Framework(object):
     def set_weights(self, model: Any, values: Sequence[np.ndarray]) -> None:
         model.set_weights([np.asarray(value) for value in values])
 
+    # -- training randomness ---------------------------------------------------------------
+    @property
+    def controllable(self) -> bool:
+        """Whether a Dropout rate set after building still counts: tf.keras 2 on TF 2 and Keras 3
+        re-run each layer's ``call`` when ``fit`` traces training; a TF 1.x graph and standalone
+        Keras 2 baked the rate into the graph when the layer was added."""
+        return not self.graph_mode and not (self.flavour == "keras" and self.keras_generation == 2)
+
+    def stochastic_layers(self, model: Any) -> List[Tuple[str, Any, str]]:
+        """(description, layer, attribute) of every layer that draws random numbers while training.
+
+        The attribute is what switches it off at 0 (``rate``, ``stddev``, an RNN's ``dropout``),
+        or "" for layers that cannot be switched off (random augmentation).
+        """
+        found = []
+        for layer in _all_layers(model):
+            kind = type(layer).__name__
+            for attribute in RANDOM_ATTRIBUTES.get(kind, ()) + RNN_DROPOUTS:
+                value = getattr(layer, attribute, None)
+                if attribute in RNN_DROPOUTS:
+                    value = getattr(getattr(layer, "cell", layer), attribute, None)
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+                    found.append(("{} ({} {}={:g})".format(layer.name, kind, attribute, value), layer, attribute))
+            if kind.startswith("Random") and kind not in RANDOM_ATTRIBUTES:
+                found.append(("{} ({})".format(layer.name, kind), layer, ""))
+        return found
+
+    def switch_off(self, model: Any) -> List[str]:
+        """Set every stochastic layer's randomness to 0; raise :class:`Unsupported` where that cannot
+        work, so a controlled run is skipped with the reason instead of claiming control it lacks."""
+        layers = self.stochastic_layers(model)
+        if layers and not self.controllable:
+            raise Unsupported("{} bakes Dropout-like layers into the graph when they are added: {} cannot be "
+                              "switched off after building".format(self._label(), ", ".join(d for d, _, _ in layers)))
+        fixed = [description for description, _, attribute in layers if not attribute]
+        if fixed:
+            raise Unsupported("cannot switch off random augmentation layer(s): " + ", ".join(fixed))
+        for _, layer, attribute in layers:
+            target = getattr(layer, "cell", layer) if attribute in RNN_DROPOUTS else layer
+            setattr(target, attribute, 0.0)
+        return [description for description, _, _ in layers]
+
+    def scale_learning_rate(self, model: Any, factor: float) -> None:
+        """Multiply the compiled optimizer's learning rate (a known change, for power measurements)."""
+        optimizer = getattr(model, "optimizer", None)
+        if optimizer is None:
+            raise Unsupported("the model is not compiled with an optimizer: no learning rate to scale")
+        name = "learning_rate" if hasattr(optimizer, "learning_rate") else "lr"
+        current = getattr(optimizer, name)
+        value = float(np.array(current.numpy() if hasattr(current, "numpy") else self.keras.backend.get_value(current)))
+        if hasattr(current, "assign"):
+            current.assign(value * factor)
+        elif self.graph_mode or self.keras_generation == 2:
+            try:
+                self.keras.backend.set_value(current, value * factor)
+            except (AttributeError, TypeError, ValueError):
+                setattr(optimizer, name, value * factor)
+        else:
+            setattr(optimizer, name, value * factor)
+
+    def _label(self) -> str:
+        return "TF {} graph mode".format(self.tf.__version__) if self.graph_mode else "standalone Keras {}".format(
+            self.keras_version)
+
+
+# Layers that draw random numbers while training, and the attribute that switches each off at 0.
+RANDOM_ATTRIBUTES = {
+    "Dropout": ("rate",), "SpatialDropout1D": ("rate",), "SpatialDropout2D": ("rate",),
+    "SpatialDropout3D": ("rate",), "AlphaDropout": ("rate",), "GaussianDropout": ("rate",),
+    "GaussianNoise": ("stddev",),
+}
+RNN_DROPOUTS = ("dropout", "recurrent_dropout")
+
+
+def _all_layers(model: Any) -> List[Any]:
+    """Every layer of a model, nested models and wrappers (Bidirectional, TimeDistributed) included."""
+    found, stack = [], list(getattr(model, "layers", []))
+    while stack:
+        layer = stack.pop(0)
+        found.append(layer)
+        stack.extend(getattr(layer, "layers", []) or [])
+        for attribute in ("layer", "forward_layer", "backward_layer"):
+            inner = getattr(layer, attribute, None)
+            if inner is not None and inner is not layer and hasattr(inner, "name"):
+                stack.append(inner)
+    return found
+
 
 def load(flavour: Optional[str] = None) -> Framework:
     """Import the Keras that this environment tests (see the module docstring)."""

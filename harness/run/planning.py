@@ -2,7 +2,10 @@
 
 Every variant runs in every selected init mode once per repeat; repeat 0 uses the case's own
 seeds (the document's script exactly) and, with determinism re-runs on, runs twice, so the
-report can say whether the environment is bitwise deterministic. Runs are planned case by case,
+report can say whether the environment is bitwise deterministic. With controlled runs on, pinned
+repeat 0 runs once more with the training randomness switched off (``controlled``): one run per
+variant is enough for compare to tell a changed RNG from changed arithmetic, since the two
+environments then run the same computation from the same weights. Runs are planned case by case,
 repeat 0 first, so a case's checks can be judged as soon as its last run is in.
 """
 
@@ -10,6 +13,7 @@ from typing import List, Sequence
 
 from harness.case import Case, Seeds
 from harness.contract.settings import Settings
+from harness.contract.vocabulary import CONTROLLED
 
 # Repeat k runs with the document's seeds plus k * REPEAT_SEED_STRIDE: far enough apart that no
 # two repeats share a seed, and the first repeat is exactly what the document's script does.
@@ -25,9 +29,10 @@ class RunKey(object):
         self.case, self.variant, self.init_mode, self.repeat, self.replica = case, variant, init_mode, repeat, replica
 
 
-def seeds_for(base: Seeds, repeat: int) -> Seeds:
-    """The seeds of ``repeat``: the case's own for repeat 0, shifted by the stride after that."""
-    return base.shifted(repeat * REPEAT_SEED_STRIDE)
+def seeds_for(base: Seeds, repeat: int, offset: int = 0) -> Seeds:
+    """The seeds of ``repeat``: the case's own for repeat 0, shifted by the stride after that,
+    all shifted by ``offset`` (another seed set for the same environment: A/A measurements)."""
+    return base.shifted(repeat * REPEAT_SEED_STRIDE + offset)
 
 
 def plan(cases: Sequence[Case], settings: Settings) -> List[RunKey]:
@@ -40,4 +45,6 @@ def plan(cases: Sequence[Case], settings: Settings) -> List[RunKey]:
                 for init_mode in settings.init_modes:
                     for variant in case.variants:
                         keys.append(RunKey(index, variant.name, init_mode, repeat, replica))
+            if repeat == 0 and settings.controlled_runs and "pinned" in settings.init_modes:
+                keys.extend(RunKey(index, variant.name, CONTROLLED, 0, 0) for variant in case.variants)
     return keys

@@ -89,7 +89,8 @@ def run(settings: Settings, out: TextIO = sys.stdout, load_framework: Optional[C
 def _case_entry(item: LoadedCase, profile: str) -> Dict[str, Any]:
     case = item.case
     return report.case_entry(case.id, case.title, case.description, case.sources, item.relative_path, item.source_hash,
-                             profile, case.tolerance, [{"name": v.name, "description": v.description} for v in case.variants])
+                             profile, case.tolerance, [{"name": v.name, "description": v.description} for v in case.variants],
+                             [change.as_dict() for change in case.expected_changes])
 
 
 def _run_locked(settings: Settings, out: TextIO, fw: Any, loaded: List[LoadedCase],
@@ -116,15 +117,16 @@ def _run_locked(settings: Settings, out: TextIO, fw: Any, loaded: List[LoadedCas
 
     def task(key: RunKey) -> Callable[[], Any]:
         case = loaded[key.case].case
-        seeds = seeds_for(case.seeds, key.repeat)
-        return lambda: execute(fw, case, key.variant, key.init_mode, seeds, settings.profile)
+        seeds = seeds_for(case.seeds, key.repeat, settings.seed_offset)
+        return lambda: execute(fw, case, key.variant, key.init_mode, seeds, settings.profile,
+                               settings.learning_rate_scale)
 
     def on_outcome(key: RunKey, outcome: Outcome) -> None:
         item = loaded[key.case]
         record, arrays = outcome.value if outcome.ending == "returned" else (report.failed_record(outcome.ending, outcome.detail), {})
         record["timing"]["wall_s"] = outcome.seconds
         entry = report.run_entry(key.variant, key.init_mode, key.repeat, key.replica,
-                                 seeds_for(item.case.seeds, key.repeat).as_dict(), record)
+                                 seeds_for(item.case.seeds, key.repeat, settings.seed_offset).as_dict(), record)
         result = RunResult(entry, arrays)
         results[key.case].append(result)
         case_entry = document["cases"][key.case]

@@ -43,7 +43,8 @@ def test_the_report_s_settings_section_is_the_table_s_report_keys():
 
 
 def test_settings_that_change_numbers_are_the_ones_a_resumed_report_must_share():
-    assert settings.NUMBER_KEYS == ("repeats", "init_modes", "profile", "determinism_reruns")
+    assert settings.NUMBER_KEYS == ("repeats", "init_modes", "profile", "seed_offset", "learning_rate_scale",
+                                    "controlled_runs", "determinism_reruns")
 
 
 def test_pytest_options_are_made_from_the_same_table():

@@ -21,12 +21,12 @@ def test_the_schemas_enums_are_the_vocabulary():
         "verdict": definitions["verdict"]["enum"],
         "kind": definitions["check"]["properties"]["kind"]["enum"],
         "init_mode": definitions["init_mode"]["enum"],
+        "run_mode": definitions["run"]["properties"]["init_mode"]["enum"],
         "keras_flavour": definitions["environment"]["properties"]["framework"]["properties"]["keras_flavour"]["enum"],
-        "comparison_verdict": comparison["definitions"]["result"]["properties"]["verdict"]["enum"],
+        "materiality": comparison["definitions"]["materiality"]["enum"],
+        "cause": [cause for cause in comparison["definitions"]["cause"]["enum"] if cause is not None],
     }
     assert {name: tuple(values) for name, values in found.items()} == vocabulary.schema_enums()
-    noise_kinds = comparison["definitions"]["result"]["properties"]["noise_kind"]["enum"]
-    assert tuple(kind for kind in noise_kinds if kind is not None) == vocabulary.NOISE_KINDS
 
 
 def test_every_verdict_has_a_severity_and_a_mark():
@@ -49,8 +49,16 @@ def test_broken_runs_fail_the_environment_and_finished_ones_do_not():
     assert not set(vocabulary.FINISHED) & set(vocabulary.BROKEN)
 
 
-def test_divergence_label_reads_sizes_from_memory_and_from_files():
-    assert vocabulary.divergence_label(None) == "-"
-    assert vocabulary.divergence_label({"verdict": "within noise"}) == "within noise"
-    assert vocabulary.divergence_label({"verdict": "diverged", "size": 12.0, "difference": 0.5}) == "DIVERGED x12"
-    assert vocabulary.divergence_label({"verdict": "diverged", "size": "Infinity", "difference": 1e-4}) == "DIVERGED Δ0.0001"
+def test_materiality_label_names_the_cause_only_of_a_change():
+    assert vocabulary.materiality_label(None) == "-"
+    assert vocabulary.materiality_label({"materiality": "within_tolerance", "cause": "arithmetic"}) == "within tolerance"
+    assert vocabulary.materiality_label({"materiality": "material", "cause": "training_randomness"}) == \
+        "MATERIAL (training RNG)"
+    assert vocabulary.materiality_label({"materiality": "material", "cause": "initialisation",
+                                         "expected": {"reason": "r"}}) == "MATERIAL (init) expected"
+
+
+def test_the_worst_materiality_wins():
+    assert vocabulary.worst_materiality(["identical", None, "undetermined", "within_seed_noise"]) == "undetermined"
+    assert vocabulary.worst_materiality(["material", "undetermined"]) == "material"
+    assert vocabulary.worst_materiality([]) == "identical"

@@ -1,4 +1,7 @@
-"""The comparison engine on hand-built reports: statistics, verdicts, attribution, gate, CLI errors."""
+"""The comparison engine on hand-built reports: materiality, cause, expected changes, gate, CLI errors.
+
+Each verdict is shown on an input made to produce it and on one made to produce another, so no
+verdict is a constant."""
 
 import json
 import math
@@ -11,7 +14,9 @@ import pytest
 
 from builders import report_with, run_result
 from harness_process import ROOT
-from harness.host import compare, present
+from harness.case import ExpectedChange
+from harness.host import compare, present, statistics
+from harness.contract import vocabulary
 from harness.contract.schema import COMPARISON_SCHEMA_PATH, load_schema
 from harness.contract.strict_json import to_plain
 
@@ -19,78 +24,151 @@ W = [np.array([[1, 2], [3, 4]], "float32"), np.zeros(2, "float32")]
 # Another random draw: different bits (hashes), the same norm and sum.
 OTHER_W = [np.array([[4, 3], [2, 1]], "float32"), np.zeros(2, "float32")]
 TF2 = {"tensorflow": "2.21.0", "keras_flavour": "tf.keras"}
+TF215 = {"tensorflow": "2.15.1", "keras_flavour": "tf.keras"}
 
 
-def env(losses, weights=W, framework_weights=None, replica_loss=None):
-    """A report: variants a and b, both init modes, one repeat per entry of ``losses[mode]``."""
+def env(losses, weights=W, framework_weights=None, randomness=(), controlled=None, versions=TF2, expected=()):
+    """A report: variants a and b, both init modes, one repeat per entry of ``losses[mode]``;
+    ``controlled`` is the final loss of the controlled run (repeat 0), if any."""
     results = []
     for mode, series in losses.items():
         for repeat, final in enumerate(series):
             start = framework_weights if (mode == "framework" and framework_weights is not None) else weights
             for variant in ("a", "b"):
-                results.append(run_result(variant, mode, repeat, loss=(1.0, final), weights=start))
-        if replica_loss is not None:
-            for variant in ("a", "b"):
-                results.append(run_result(variant, mode, 0, loss=(1.0, replica_loss), weights=weights, replica=1))
-    return report_with(results, versions=TF2)
+                results.append(run_result(variant, mode, repeat, loss=(1.0, final), weights=start, randomness=randomness))
+    if controlled is not None:
+        for variant in ("a", "b"):
+            results.append(run_result(variant, vocabulary.CONTROLLED, 0, loss=(1.0, controlled), weights=weights))
+    return report_with(results, versions=versions, expected_changes=expected)
 
 
 def by(comparison, variant="a"):
     return next(item for item in comparison["comparisons"] if item["variant"] == variant)
 
 
-def test_mad_is_robust_to_one_wild_seed():
-    assert compare.mad([1.0, 1.1, 0.9]) == pytest.approx(1.4826 * 0.1)
-    assert compare.mad([1.0, 1.1, 100.0]) == pytest.approx(1.4826 * 0.1)
-    assert compare.mad([1.0]) is None and compare.mad([1.0, math.nan]) is None
+def pinned(comparison):
+    return by(comparison)["by_init_mode"]["pinned"]
+
+
+def quantity(result, name="final val_loss"):
+    return next(entry for entry in result["quantities"] if entry["quantity"] == name)
+
+
+BASE = {"framework": [0.50, 0.60, 0.70], "pinned": [0.40, 0.45, 0.50]}
 
 
 def test_bitwise_equal_reports_are_identical_and_pass_the_gate():
-    same = {"framework": [0.5, 0.6, 0.7], "pinned": [0.4, 0.45, 0.5]}
-    result = compare.compare([("x", env(same)), ("y", env(same))], baseline="y")
-    assert {r["verdict"] for item in result["comparisons"] for r in item["by_init_mode"].values()} == {"identical"}
+    result = compare.compare([("x", env(BASE)), ("y", env(BASE))], baseline="y")
+    assert {r["materiality"] for item in result["comparisons"] for r in item["by_init_mode"].values()} == {"identical"}
+    assert {r["cause"] for item in result["comparisons"] for r in item["by_init_mode"].values()} == {None}
     assert result["gate"] == {"failed": False, "reasons": []}
 
 
-def test_same_start_in_a_deterministic_env_makes_any_change_beyond_tolerance_a_divergence():
-    base = {"framework": [0.5, 0.6, 0.7], "pinned": [0.4, 0.45, 0.5]}
-    moved = {"framework": [0.5, 0.6, 0.7], "pinned": [0.4001, 0.45, 0.5]}
-    result = compare.compare([("new", env(moved)), ("old", env(base))], baseline="old")
-    pinned = by(result)["by_init_mode"]["pinned"]
-    assert pinned["verdict"] == "diverged" and pinned["same_start"] and pinned["noise_kind"] == "same-seed re-run"
-    assert pinned["first_diverged"] == "loss[2]" and math.isinf(pinned["size"])
-    assert by(result)["attribution"] == "arithmetic changed"
-    assert result["gate"]["failed"] and "new vs old: toy/a pinned diverged (loss[2])" in result["gate"]["reasons"]
+def test_changes_below_the_case_tolerance_are_within_tolerance_and_above_it_are_not():
+    nudged = {"framework": BASE["framework"], "pinned": [0.40 + 1e-7, 0.45, 0.50]}
+    assert pinned(compare.compare([("new", env(nudged)), ("old", env(BASE))], baseline="old"))["materiality"] == \
+        "within_tolerance"
+    moved = {"framework": BASE["framework"], "pinned": [0.401, 0.45, 0.50]}
+    assert pinned(compare.compare([("new", env(moved)), ("old", env(BASE))], baseline="old"))["materiality"] != \
+        "within_tolerance"
 
 
-def test_changes_below_tolerance_are_within_noise():
-    base = {"framework": [0.5], "pinned": [0.4]}
-    nudged = {"framework": [0.5], "pinned": [0.4 + 1e-7]}
-    result = compare.compare([("new", env(nudged)), ("old", env(base))], baseline="old")
-    assert by(result)["by_init_mode"]["pinned"]["verdict"] == "within noise"
+def test_a_consistent_shift_from_the_same_start_is_material_paired_and_fails_the_gate():
+    shifted = {"framework": BASE["framework"], "pinned": [0.43, 0.48, 0.53]}
+    result = compare.compare([("new", env(shifted)), ("old", env(BASE))], baseline="old")
+    found = pinned(result)
+    assert found["design"] == "paired" and found["materiality"] == "material"
+    entry = quantity(found)
+    assert entry["difference"] == pytest.approx(0.03) and entry["p_adjusted"] < compare.ALPHA
+    assert entry["seed_sd"] == pytest.approx(0.05) and entry["effect"] == pytest.approx(0.6)
+    assert found["cause"] == "arithmetic"  # same weights, same data, nothing random recorded
+    assert found["first_part"] == {"quantity": "loss", "epoch": 2, "env_value": 0.43, "baseline_value": 0.40}
+    assert found["weight_change"] is None  # the fake runs keep their weights: no weight moved
+    assert result["gate"]["failed"]
+    assert any("toy/a pinned init: material change, cause arithmetic" in r for r in result["gate"]["reasons"])
 
 
-def test_a_non_deterministic_env_raises_the_floor_to_its_own_same_seed_spread():
-    base = {"framework": [0.5], "pinned": [0.4]}
-    moved = {"framework": [0.5], "pinned": [0.401]}
-    noisy = compare.compare([("new", env(moved)), ("old", env(base, replica_loss=0.4005))], baseline="old")
-    assert by(noisy)["by_init_mode"]["pinned"]["verdict"] == "within noise"  # 0.001 <= 3 x 0.0005
+def test_an_inconsistent_change_the_size_of_the_seed_spread_is_not_material():
+    jumbled = {"framework": BASE["framework"], "pinned": [0.45, 0.40, 0.52]}
+    found = pinned(compare.compare([("new", env(jumbled)), ("old", env(BASE))], baseline="old"))
+    assert found["materiality"] == "within_seed_noise"
+    assert quantity(found)["p_adjusted"] >= compare.ALPHA
 
 
-def test_new_framework_rng_is_judged_against_the_seed_to_seed_spread_and_attributed_to_initialisation():
-    base = {"framework": [0.50, 0.60, 0.70], "pinned": [0.4, 0.45, 0.5]}
-    rng_changed = {"framework": [0.55, 0.62, 0.66], "pinned": [0.4, 0.45, 0.5]}
-    within = compare.compare([("new", env(rng_changed, framework_weights=OTHER_W)), ("old", env(base))], baseline="old")
-    framework = by(within)["by_init_mode"]["framework"]
-    assert framework["verdict"] == "within noise" and not framework["same_start"]
-    assert framework["noise_kind"] == "seed-to-seed MAD"
-    far = {"framework": [5.0, 6.0, 7.0], "pinned": [0.4, 0.45, 0.5]}
-    beyond = compare.compare([("new", env(far, framework_weights=OTHER_W)), ("old", env(base))], baseline="old")
-    assert by(beyond)["by_init_mode"]["framework"]["verdict"] == "diverged"
-    assert by(beyond)["attribution"] == "initialisation changed"
+def test_one_seed_is_undetermined_never_an_infinite_size():
+    one, other = {"framework": [0.5], "pinned": [0.40]}, {"framework": [0.5], "pinned": [0.45]}
+    result = compare.compare([("new", env(other)), ("old", env(one))], baseline="old")
+    entry = quantity(pinned(result))
+    assert pinned(result)["materiality"] == "undetermined" and entry["effect"] is None and entry["p"] is None
+    assert not result["gate"]["failed"]  # undetermined informs
 
 
-def test_check_matrix_says_initialisation_changed_when_only_framework_init_fails():
+def test_a_large_difference_the_seeds_cannot_confirm_is_undetermined_with_the_seeds_that_would():
+    wide = {"framework": [0.50, 0.60, 0.70], "pinned": [0.40, 0.45, 0.50]}
+    moved = {"framework": [0.85, 0.70, 0.95], "pinned": [0.40, 0.45, 0.50]}
+    result = compare.compare([("new", env(moved, framework_weights=OTHER_W)), ("old", env(wide))], baseline="old")
+    found = by(result)["by_init_mode"]["framework"]
+    assert found["design"] == "independent" and found["materiality"] == "undetermined"
+    entry = quantity(found)
+    assert entry["effect"] > compare.RELEVANT and entry["needed_seeds"] > 3
+    assert found["cause"] == "initialisation"
+
+
+def test_training_randomness_is_the_cause_only_when_the_controlled_runs_agree():
+    shifted = {"framework": BASE["framework"], "pinned": [0.43, 0.48, 0.53]}
+    old = env(BASE, randomness=["dropout (Dropout rate=0.2)"], controlled=0.42)
+    agree = env(shifted, randomness=["dropout (Dropout rate=0.2)"], controlled=0.42)
+    found = pinned(compare.compare([("new", agree), ("old", old)], baseline="old"))
+    assert found["cause"] == "training_randomness" and "switched off the runs agree" in found["cause_evidence"]
+    differ = env(shifted, randomness=["dropout (Dropout rate=0.2)"], controlled=0.47)
+    assert pinned(compare.compare([("new", differ), ("old", old)], baseline="old"))["cause"] == "arithmetic"
+    uncontrolled = env(shifted, randomness=["dropout (Dropout rate=0.2)"])
+    found = pinned(compare.compare([("new", uncontrolled), ("old", old)], baseline="old"))
+    assert found["cause"] == "unknown" and "could not be switched off" in found["cause_evidence"]
+
+
+def test_different_seed_sets_are_compared_as_independent_samples_with_no_cause():
+    shifted = dict(BASE)
+    other = env(shifted)
+    for case in other["cases"]:
+        for run in case["runs"]:
+            run["seeds"] = {key: value + 100 for key, value in run["seeds"].items()}
+    found = pinned(compare.compare([("aa100", other), ("aa0", env(BASE))], baseline="aa0"))
+    assert found["design"] == "independent" and found["cause"] in (None, "unknown")
+
+
+SHIFT = {"framework": BASE["framework"], "pinned": [0.43, 0.48, 0.53]}
+
+
+def test_a_declared_expected_change_is_shown_and_does_not_fail_the_gate_only_across_its_boundary():
+    change = ExpectedChange(when="tensorflow>=2.16", reason="Keras 3 changed the RNG", source="https://example/1",
+                            quantities=("loss", "val_loss"), init_modes=("pinned",))
+    old = env(BASE, versions=TF215, expected=(change,))
+    result = compare.compare([("tf2", env(SHIFT, expected=(change,))), ("tf215", old)], baseline="tf215")
+    assert pinned(result)["expected"]["reason"] == "Keras 3 changed the RNG"
+    assert not result["gate"]["failed"] and "MATERIAL (arithmetic) expected" in present.terminal(result)
+    same_side = compare.compare([("tf2", env(SHIFT, expected=(change,))), ("tf221", env(BASE, expected=(change,)))],
+                                baseline="tf221")
+    assert pinned(same_side)["expected"] is None and same_side["gate"]["failed"]
+
+
+def test_an_expected_change_naming_other_quantities_does_not_cover_a_material_change():
+    change = ExpectedChange(when="tensorflow>=2.16", reason="accuracy moved", source="s", quantities=("accuracy",))
+    result = compare.compare([("tf2", env(SHIFT, expected=(change,))), ("tf215", env(BASE, versions=TF215,
+                                                                                      expected=(change,)))],
+                             baseline="tf215")
+    assert pinned(result)["expected"] is None and result["gate"]["failed"]
+
+
+def test_an_expected_change_that_stops_happening_is_flagged():
+    change = ExpectedChange(when="tensorflow>=2.16", reason="Keras 3 changed the RNG", source="s")
+    result = compare.compare([("tf2", env(BASE, expected=(change,))),
+                              ("tf215", env(BASE, versions=TF215, expected=(change,)))], baseline="tf215")
+    assert any("the expected change (Keras 3 changed the RNG) did not happen" in flag for flag in result["flags"])
+    assert not result["gate"]["failed"]
+
+
+def test_check_matrix_says_initialisation_when_only_framework_init_fails():
     results = [run_result("a", weights=W), run_result("b", weights=OTHER_W), run_result("a", "pinned"), run_result("b", "pinned")]
     tf1 = report_with(results)
     tf2 = report_with([run_result("a"), run_result("b"), run_result("a", "pinned"), run_result("b", "pinned")],
@@ -98,25 +176,67 @@ def test_check_matrix_says_initialisation_changed_when_only_framework_init_fails
     result = compare.compare([("tf114", tf1), ("tf2", tf2)])
     row = result["checks"][0]
     assert row["verdicts"]["tf114"]["by_init_mode"] == {"framework": "known_failure", "pinned": "pass"}
-    assert row["verdicts"]["tf114"]["attribution"] == "initialisation changed"
-    assert row["verdicts"]["tf2"]["verdict"] == "pass" and row["verdicts"]["tf2"]["attribution"] is None
+    assert row["verdicts"]["tf114"]["cause"] == "initialisation"
+    assert row["verdicts"]["tf2"]["verdict"] == "pass" and row["verdicts"]["tf2"]["cause"] is None
     assert not result["gate"]["failed"]  # a known failure is expected
 
 
 def test_comparison_is_schema_valid_and_readable():
-    base = {"framework": [0.5, 0.6, 0.7], "pinned": [0.4, 0.45, 0.5]}
-    moved = {"framework": [0.5, 0.6, 0.7], "pinned": [0.41, 0.45, 0.5]}
-    result = compare.compare([("new", env(moved)), ("old", env(base))], baseline="old")
+    result = compare.compare([("new", env(SHIFT)), ("old", env(BASE))], baseline="old")
     jsonschema.validate(to_plain(result), load_schema(COMPARISON_SCHEMA_PATH))
     table = present.terminal(result)
     assert max(len(line) for line in table.splitlines()) <= 100
-    assert "toy/a" in table and "arithmetic changed" in table and "gate: FAILED" in table
+    assert "MATERIAL (arithmetic)" in table and "gate: FAILED" in table and "effect +0.60 SD" in table
+    assert "materiality: identical (bit for bit)" in table  # the legend
     assert "| new vs old | toy / a |" in present.markdown(result)
 
 
 def test_markdown_escapes_text_from_reports():
     assert present.escape_markdown("<script>alert(1)</script> | [x](y)") == \
         "&lt;script&gt;alert(1)&lt;/script&gt; \\| \\[x\\](y)"
+
+
+def simulated_comparisons(shift, n, trials, seed, paired):
+    """``trials`` simulated comparisons of one quantity over ``n`` seeds, the second environment's
+    mean moved by ``shift`` seed SDs: the share that the method calls material."""
+    rng = np.random.RandomState(seed)
+    material = 0
+    for _ in range(trials):
+        shared = rng.normal(0, 1, n) if paired else 0.0
+        a = list(shared + rng.normal(0, 1, n) + shift)
+        b = list(shared + rng.normal(0, 1, n))
+        entry = compare._quantity("q", "loss", a, b, paired, {"atol": 0.0, "rtol": 0.0})
+        compare._decide([entry])
+        material += entry["materiality"] == "material"
+    return material / trials
+
+
+@pytest.mark.parametrize("paired", [True, False])
+def test_the_method_keeps_its_stated_false_alarm_rate_on_simulated_a_a_pairs(paired):
+    assert simulated_comparisons(0.0, 3, 2000, 0, paired) <= compare.ALPHA + 0.01
+
+
+def test_the_method_detects_a_shift_of_its_minimum_detectable_size_about_as_often_as_its_power():
+    n = 3
+    detectable = statistics.detectable_effect(n, False, compare.ALPHA, compare.POWER)
+    # Welch's df fall below the pooled test's, so its power at that size is a little below 80 %.
+    assert 0.6 <= simulated_comparisons(detectable, n, 2000, 1, False) <= 0.9
+    assert simulated_comparisons(0.0, n, 2000, 1, False) < simulated_comparisons(detectable, n, 2000, 1, False)
+
+
+def test_statistics_agree_with_scipy():
+    scipy_stats = pytest.importorskip("scipy.stats")
+    for t, df in ((2.0, 3), (0.3, 1), (8.0, 2.5), (1.96, 1000)):
+        assert statistics.t_two_sided_p(t, df) == pytest.approx(2 * scipy_stats.t.sf(t, df), rel=1e-9)
+    for q, df in ((0.975, 2), (0.8, 4), (0.995, 7.3)):
+        assert statistics.t_quantile(q, df) == pytest.approx(scipy_stats.t.ppf(q, df), rel=1e-8)
+    a, b = [0.43, 0.48, 0.53, 0.5], [0.40, 0.45, 0.50, 0.41]
+    assert statistics.paired(a, b).p == pytest.approx(scipy_stats.ttest_rel(a, b).pvalue, rel=1e-9)
+    assert statistics.welch(a, b).p == pytest.approx(scipy_stats.ttest_ind(a, b, equal_var=False).pvalue, rel=1e-9)
+
+
+def test_holm_adjusts_step_down():
+    assert statistics.holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
 
 
 def cli(*arguments, cwd):
@@ -142,8 +262,8 @@ def test_bad_report_is_one_line_naming_the_file_and_exit_2(tmp_path, damage, pro
 
 
 def test_cli_writes_json_and_markdown_and_gates(tmp_path):
-    for name, final in (("old", 0.4), ("new", 0.41)):
-        document = to_plain(env({"framework": [0.5], "pinned": [final]}))
+    for name, losses in (("old", BASE), ("new", SHIFT)):
+        document = to_plain(env(losses))
         document["environment"]["name"] = name
         (tmp_path / (name + ".json")).write_text(json.dumps(document))
     completed = cli(str(tmp_path / "new.json"), str(tmp_path / "old.json"), "--baseline", "old",

@@ -1,6 +1,6 @@
 import pytest
 
-from harness.run.versions import parse, release, satisfied
+from harness.contract.versions import parse, release, satisfied
 
 
 @pytest.mark.parametrize("text, expected", [("1.14.0", (1, 14, 0)), ("2.2.4-tf", (2, 2, 4)),
