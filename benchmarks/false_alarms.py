@@ -23,6 +23,7 @@ sys.path.insert(0, ROOT)
 
 from harness.contract import report  # noqa: E402
 from harness.host import compare  # noqa: E402
+from harness.host import statistics as harness_statistics  # noqa: E402
 
 
 def produce(env: str, name: str, folder: str, reuse: bool, *arguments: str) -> str:
@@ -90,6 +91,9 @@ def main() -> int:
     print("minimum detectable effect at the default seeds (paired design, 80 % power), in seed SDs (median over comparisons):")
     for name, values in sorted(detectable.items()):
         print("  {:<28} {:.2f}".format(name, statistics.median(values)))
+    repeats = documents[changed]["settings"]["repeats"]
+    print("independent design (different initial weights; Welch, {} seeds per side): {:.2f} seed SDs".format(
+        repeats, harness_statistics.detectable_effect(repeats, False, compare.ALPHA, compare.POWER)))
     return 0 if alarm <= compare.ALPHA else 1
 
 

@@ -13,7 +13,7 @@ environments' values over the seeds are compared, and each comparison gets a **m
   environment with itself (A/A) are called material;
 - ``undetermined``: the test does not reject, but the difference is larger than one seed-to-seed
   standard deviation (``RELEVANT``), or there is one seed only: more seeds would decide it, and
-  the result says how many;
+  the result says how many (and a flag says which case to re-run with how many seeds);
 - ``within_seed_noise``: the test does not reject and the difference is smaller than one
   seed-to-seed standard deviation: as different as re-running with another seed.
 
@@ -325,6 +325,18 @@ def compare_variant(a: EnvironmentRuns, b: EnvironmentRuns, case_id: str, varian
             "cause": explaining["cause"], "by_init_mode": by_mode, "controlled": controlled}
 
 
+def _seeds_to_decide(comparisons: Sequence[Dict[str, Any]]) -> List[str]:
+    """Where a verdict is undetermined, how to decide it: more seeds for that case only, not for all."""
+    needed = {}  # type: Dict[str, int]
+    for item in comparisons:
+        for result in item["by_init_mode"].values():
+            for entry in (result or {}).get("quantities", []):
+                if entry["materiality"] == "undetermined" and entry["needed_seeds"]:
+                    needed[item["case"]] = max(needed.get(item["case"], 0), entry["needed_seeds"])
+    return ["undetermined in {}: about {} seeds per environment would decide it; re-run that case alone in each "
+            "environment with -k {} --repeats {}".format(case, n, case, n) for case, n in sorted(needed.items())]
+
+
 def summaries(env: EnvironmentRuns) -> List[Dict[str, Any]]:
     """Per case, variant and init mode: final values over the seeds and the loss curves, for the page."""
     found = []
@@ -382,6 +394,7 @@ def compare(documents: Sequence[Tuple[str, Dict[str, Any]]], baseline: Optional[
                 item = compare_variant(a, b, case_id, variant, gaps, flags)
                 if item is not None:
                     comparisons.append(item)
+    flags.extend(_seeds_to_decide(comparisons))
     checks = check_matrix(envs)
     return {
         "schema_version": comparison_document.SCHEMA_VERSION,

@@ -111,6 +111,8 @@ def test_a_large_difference_the_seeds_cannot_confirm_is_undetermined_with_the_se
     assert found["design"] == "independent" and found["materiality"] == "undetermined"
     entry = quantity(found)
     assert entry["effect"] > compare.RELEVANT and entry["needed_seeds"] > 3
+    assert "undetermined in toy: about {0} seeds per environment would decide it; re-run that case alone in each " \
+        "environment with -k toy --repeats {0}".format(entry["needed_seeds"]) in result["flags"]
     assert found["cause"] == "initialisation"
 
 

@@ -97,7 +97,8 @@ def test_an_unfinished_report_is_resumed_or_overwritten_only_when_asked(tmp_path
     jsonschema.validate(document, load_schema(REPORT_SCHEMA_PATH))
     assert document["complete"] is True and document["resumed"]["kept_cases"] == ["tiny"]
     assert document["cases"][0] == tiny_before  # kept as it was, not re-run
-    assert document["cases"][1]["complete"] and len(document["cases"][1]["runs"]) == 2 * 2 + 2
+    # 2 init modes x 2 repeats, the determinism re-runs, and the controlled run (skipped: nothing to control)
+    assert document["cases"][1]["complete"] and len(document["cases"][1]["runs"]) == 2 * 2 + 2 + 1
 
     output.write_text("{ this is not a report")
     kept = run_harness(*common)
