@@ -443,7 +443,8 @@ def check_matrix(envs: Sequence[EnvironmentRuns]) -> List[Dict[str, Any]]:
 
 def quantity_text(entry: Dict[str, Any]) -> str:
     """One quantity's two values with the seed spread and the test, in words."""
-    text = "{}: {} vs {}".format(entry["quantity"], _mean_text(entry["env_values"]), _mean_text(entry["baseline_values"]))
+    text = "{}: {} vs {} (difference {:+.2g})".format(entry["quantity"], _mean_text(entry["env_values"]),
+                                                      _mean_text(entry["baseline_values"]), entry["difference"])
     if entry["seed_sd"] is not None:
         text += ", seed SD {:.3g}".format(entry["seed_sd"])
     if entry["effect"] is not None:

@@ -25,7 +25,7 @@ def legend(comparison: Dict[str, Any]) -> List[str]:
         "cause: init (different initial weights) | training RNG (Dropout masks, shuffle order: the runs agree with "
         "them switched off) | arithmetic (same weights, same data, no randomness, different result) | cause unknown "
         "(could not be told apart)",
-        "values: env mean vs baseline mean over n seeds; seed SD = seed-to-seed standard deviation pooled over both; "
+        "values: env mean vs baseline mean over n seeds (difference of means); seed SD = seed-to-seed standard deviation pooled over both; "
         "effect = difference in seed SDs [{:g} % interval of this quantity alone]; p = Holm-adjusted over the "
         "comparison's quantities".format(100 * method["confidence"]),
     ]

@@ -160,7 +160,7 @@ class Framework(object):
         return {HISTORY_ALIASES.get(key, key): [float(value) for value in values] for key, values in history.items()}
 
     def predict(self, model: Any, x: Any) -> np.ndarray:
-        return np.asarray(model.predict(x, verbose=0) if self.keras_generation == 3 else model.predict(x))
+        return np.asarray(model.predict(x, verbose=0))  # Keras 2 >= 2.4 and 3 draw progress bars otherwise
 
     @staticmethod
     def output_shape(model: Any) -> Optional[Tuple[Optional[int], ...]]:
