@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional
 
 from harness.contract.reading import Case, Check, Report
 from harness.contract.strict_json import decode_float
-from harness.contract.vocabulary import MARKS
+from harness.contract.vocabulary import CONTROLLED, MARKS, RUN_MODES
 from harness.errors import printable
 
 MAX_GROUP_LINES = 4
@@ -26,8 +26,10 @@ def _fixed(value: float) -> str:
 
 
 def _final_table(case: Case) -> List[str]:
-    """Final val_loss (or loss) per variant and init mode, for repeat 0."""
-    modes = sorted(set(run.init_mode for run in case.runs))
+    """Final val_loss (or loss) per variant and init mode, for repeat 0; controlled runs only where
+    one trained (a variant with nothing random in training skips its controlled run at once)."""
+    modes = [mode for mode in RUN_MODES if any(run.init_mode == mode and (mode != CONTROLLED or run.finished)
+                                               for run in case.runs)]
     cells = {}
     metric = "val_loss"
     for run in case.runs:
