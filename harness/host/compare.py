@@ -126,11 +126,11 @@ def _quantity(name: str, key: str, a: List[float], b: List[float], is_paired: bo
         entry["materiality"] = "material" if broken[0] != broken[1] else "undetermined"
         entry["p"] = 0.0 if broken[0] != broken[1] else None
         return entry
-    spread = math.sqrt((statistics.sd(a) ** 2 + statistics.sd(b) ** 2) / 2.0)
-    entry["seed_sd"] = spread
-    if len(a) < 2:
+    if len(a) < 2:  # no seed-to-seed spread to judge against: never a size from a zero spread
         entry["materiality"] = "undetermined"
         return entry
+    spread = math.sqrt((statistics.sd(a) ** 2 + statistics.sd(b) ** 2) / 2.0)
+    entry["seed_sd"] = spread
     test = statistics.paired(a, b) if is_paired else statistics.welch(a, b)
     entry["p"] = test.p
     if test.standard_error > 0:
@@ -447,6 +447,8 @@ def quantity_text(entry: Dict[str, Any]) -> str:
                                                       _mean_text(entry["baseline_values"]), entry["difference"])
     if entry["seed_sd"] is not None:
         text += ", seed SD {:.3g}".format(entry["seed_sd"])
+    elif entry["materiality"] == "undetermined" and len(entry["env_values"]) < 2:
+        text += ", one seed: no seed-to-seed spread to judge against (run 3 or more: --repeats)"
     if entry["effect"] is not None:
         low, high = entry["effect_interval"]
         text += ", effect {:+.2f} SD [{:+.2f}, {:+.2f}]".format(entry["effect"], low, high)

@@ -100,6 +100,7 @@ def test_one_seed_is_undetermined_never_an_infinite_size():
     result = compare.compare([("new", env(other)), ("old", env(one))], baseline="old")
     entry = quantity(pinned(result))
     assert pinned(result)["materiality"] == "undetermined" and entry["effect"] is None and entry["p"] is None
+    assert entry["seed_sd"] is None and "one seed: no seed-to-seed spread" in " ".join(present.terminal(result).split())
     assert not result["gate"]["failed"]  # undetermined informs
 
 

@@ -24,7 +24,7 @@ def test_tf114_finds_the_seed_bug_with_the_seed_figures(tmp_path):
     assert document["environment"]["python"]["version"].startswith("3.7.")
     case = document["cases"][0]
     final = {(run["variant"], run["init_mode"]): round(decode_float(run["final"]["val_loss"]), 4)
-             for run in case["runs"] if run["replica"] == 0}
+             for run in case["runs"] if run["replica"] == 0 and run["init_mode"] != "controlled"}
     # The figures the seed document's own code gives on TF 1.14 in a fresh process.
     assert final[("plain", "framework")] == 1.2729
     assert final[("linear_activation", "framework")] == 0.7751

@@ -1,4 +1,4 @@
-"""The three seed cases on the real framework of this environment, through the real CLI."""
+"""The seed cases (and the Dropout case) on the real framework of this environment, through the real CLI."""
 
 import json
 
@@ -31,9 +31,12 @@ def test_every_case_runs_ok_and_the_report_is_valid(real_run):
     assert completed.returncode == 0, completed.stdout[-3000:]
     jsonschema.validate(document, load_schema(REPORT_SCHEMA_PATH))
     assert document["complete"] and document["summary"]["unexpected"] == []
-    assert sorted(c["id"] for c in document["cases"]) == ["linear_autoencoder", "rescaled_conv", "symmetric_init"]
-    assert all(run["status"] == "ok" for c in document["cases"] for run in c["runs"])
-    for case_id in ("linear_autoencoder", "rescaled_conv", "symmetric_init"):
+    cases = ["linear_autoencoder", "rescaled_conv", "symmetric_init", "tabular_dropout"]
+    assert sorted(c["id"] for c in document["cases"]) == cases
+    # Every run trains, but the controlled runs of variants with nothing random to switch off.
+    assert all(run["status"] == "ok" or (run["init_mode"], run["status"]) == ("controlled", "skipped")
+               for c in document["cases"] for run in c["runs"])
+    for case_id in cases:
         assert "== " + case_id in completed.stdout  # a readable summary per case
 
 
@@ -74,7 +77,7 @@ def test_pinned_weights_are_the_same_numbers_in_every_run_of_a_seed(real_run):
 def test_runs_with_the_same_seed_are_bitwise_identical(real_run):
     _, document = real_run
     entries = [e for c in document["cases"] for e in c["determinism"]]
-    assert len(entries) == 20  # 10 + 6 + 4 variant × init-mode pairs
+    assert len(entries) == 24  # 10 + 6 + 4 + 4 variant × init-mode pairs
     assert all(e["bitwise_identical"] for e in entries), [e for e in entries if not e["bitwise_identical"]]
 
 

@@ -27,7 +27,7 @@ SIDE_EFFECTS = os.path.join(FIXTURES, "side_effects")
 def _source(name):
     with open(os.path.join(SIDE_EFFECTS, name)) as stream:
         return stream.read()
-QUICK = ("--repeats", "1", "--no-determinism-rerun", "--timeout", "60")
+QUICK = ("--repeats", "1", "--no-determinism-rerun", "--no-controlled-runs", "--timeout", "60")
 
 LEAKY = '''
 import os

@@ -16,7 +16,7 @@ from harness_process import FIXTURES, ROOT, harness_command, harness_env, run_ha
 
 pytestmark = pytest.mark.framework
 TINY = os.path.join(FIXTURES, "faulty_cases", "tiny.py")
-QUICK = ("--repeats", "1", "--no-determinism-rerun", "--init-mode", "pinned")
+QUICK = ("--repeats", "1", "--no-determinism-rerun", "--no-controlled-runs", "--init-mode", "pinned")
 
 
 @pytest.fixture(scope="module")
