@@ -159,8 +159,11 @@ def _decide(entries: List[Dict[str, Any]]) -> None:
             entry["materiality"] = "material"
         elif entry["seed_sd"] is not None and abs(entry["difference"]) > RELEVANT * entry["seed_sd"]:
             entry["materiality"] = "undetermined"
-            entry["needed_seeds"] = statistics.seeds_needed(entry["difference"], entry["test_sd"], entry["paired"],
-                                                            ALPHA, POWER)
+            # At the level this quantity was tested at (Bonferroni bounds Holm's), so that the count is
+            # more than the seeds that just failed to decide it.
+            needed = statistics.seeds_needed(entry["difference"], entry["test_sd"], entry["paired"],
+                                             ALPHA / len(tested), POWER)
+            entry["needed_seeds"] = None if needed is None else max(needed, len(entry["env_values"]) + 1)
         else:
             entry["materiality"] = "within_seed_noise"
     for entry in entries:

@@ -284,3 +284,13 @@ def test_terminal_table_stays_within_100_columns_for_many_environments():
     table = present.terminal(compare.compare(documents, baseline="environment_0"))
     assert max(len(line) for line in table.splitlines()) <= 100
     assert table.count("environment_6") >= 2  # listed, and a column of the check matrix
+
+
+def test_seeds_needed_always_exceed_the_seeds_that_did_not_decide():
+    """A difference significant alone but not after Holm over five quantities: more seeds, not as many."""
+    a, b = [1.30, 1.42, 1.35], [1.0, 1.2, 1.05]
+    entries = [compare._quantity("q{}".format(i), "loss", a, b, False, {"atol": 0.0, "rtol": 0.0}) for i in range(5)]
+    assert entries[0]["p"] < compare.ALPHA  # significant on its own
+    compare._decide(entries)
+    assert {e["materiality"] for e in entries} == {"undetermined"}
+    assert all(e["needed_seeds"] > 3 for e in entries)
