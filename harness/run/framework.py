@@ -205,9 +205,7 @@ class Framework(object):
         for layer in _all_layers(model):
             kind = type(layer).__name__
             for attribute in RANDOM_ATTRIBUTES.get(kind, ()) + RNN_DROPOUTS:
-                value = getattr(layer, attribute, None)
-                if attribute in RNN_DROPOUTS:
-                    value = getattr(getattr(layer, "cell", layer), attribute, None)
+                value = getattr(_holder(layer, attribute), attribute, None)
                 if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
                     found.append(("{} ({} {}={:g})".format(layer.name, kind, attribute, value), layer, attribute))
             if kind.startswith("Random") and kind not in RANDOM_ATTRIBUTES:
@@ -225,27 +223,27 @@ class Framework(object):
         if fixed:
             raise Unsupported("cannot switch off random augmentation layer(s): " + ", ".join(fixed))
         for _, layer, attribute in layers:
-            target = getattr(layer, "cell", layer) if attribute in RNN_DROPOUTS else layer
-            setattr(target, attribute, 0.0)
+            setattr(_holder(layer, attribute), attribute, 0.0)
         return [description for description, _, _ in layers]
 
     def scale_learning_rate(self, model: Any, factor: float) -> None:
-        """Multiply the compiled optimizer's learning rate (a known change, for power measurements)."""
+        """Multiply the compiled optimizer's learning rate (a known change, for power measurements).
+
+        A TF 1.x graph variable is read and written through the session (``assign`` would only
+        add an op nobody runs); an eager or Keras 3 variable is assigned; a plain number is replaced.
+        """
         optimizer = getattr(model, "optimizer", None)
         if optimizer is None:
             raise Unsupported("the model is not compiled with an optimizer: no learning rate to scale")
         name = "learning_rate" if hasattr(optimizer, "learning_rate") else "lr"
         current = getattr(optimizer, name)
-        value = float(np.array(current.numpy() if hasattr(current, "numpy") else self.keras.backend.get_value(current)))
-        if hasattr(current, "assign"):
-            current.assign(value * factor)
-        elif self.graph_mode or self.keras_generation == 2:
-            try:
-                self.keras.backend.set_value(current, value * factor)
-            except (AttributeError, TypeError, ValueError):
-                setattr(optimizer, name, value * factor)
+        if isinstance(current, (int, float)):
+            setattr(optimizer, name, current * factor)
+        elif self.graph_mode or not hasattr(current, "assign"):
+            backend = self.keras.backend
+            backend.set_value(current, float(backend.get_value(current)) * factor)
         else:
-            setattr(optimizer, name, value * factor)
+            current.assign(float(np.asarray(current)) * factor)
 
     def _label(self) -> str:
         return "TF {} graph mode".format(self.tf.__version__) if self.graph_mode else "standalone Keras {}".format(
@@ -259,6 +257,11 @@ RANDOM_ATTRIBUTES = {
     "GaussianNoise": ("stddev",),
 }
 RNN_DROPOUTS = ("dropout", "recurrent_dropout")
+
+
+def _holder(layer: Any, attribute: str) -> Any:
+    """Where a layer keeps ``attribute``: an RNN keeps its dropout rates on its cell."""
+    return getattr(layer, "cell", layer) if attribute in RNN_DROPOUTS else layer
 
 
 def _all_layers(model: Any) -> List[Any]:
