@@ -7,7 +7,6 @@ the schemas' enums against these tuples, so the contract cannot drift from the c
 Standard library only: it runs inside every environment (Python 3.7).
 """
 
-import math
 from typing import Any, Dict, Mapping, Optional
 
 # -- what a case declares -------------------------------------------------------------------

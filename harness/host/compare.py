@@ -108,8 +108,10 @@ class EnvironmentRuns(object):
 
 
 def _quantity(name: str, key: str, a: List[float], b: List[float], is_paired: bool,
-              tolerance: Dict[str, float]) -> Dict[str, Any]:
-    """One quantity's comparison before the correction over quantities (``p`` raw)."""
+              tolerance: Dict[str, float]) -> Tuple[Dict[str, Any], Optional[float]]:
+    """One quantity's comparison before the correction over quantities (``p`` raw), and the
+    per-seed spread its test works with (of the differences when paired, of one environment's
+    values otherwise; None when it was decided without a test)."""
     entry = {"quantity": name, "key": key, "env_values": a, "baseline_values": b,
              "env_mean": statistics.mean(a), "baseline_mean": statistics.mean(b), "seed_sd": None,
              "difference": statistics.mean(a) - statistics.mean(b), "interval": None, "effect": None,
@@ -117,18 +119,18 @@ def _quantity(name: str, key: str, a: List[float], b: List[float], is_paired: bo
              "materiality": None}  # type: Dict[str, Any]
     if all(_equal(x, y) for x, y in zip(a, b)):
         entry["materiality"] = "identical"
-        return entry
+        return entry, None
     if all(_within_tolerance(x, y, tolerance) for x, y in zip(a, b)):
         entry["materiality"] = "within_tolerance"
-        return entry
+        return entry, None
     if not all(math.isfinite(v) for v in a + b):
         broken = (sum(not math.isfinite(v) for v in a), sum(not math.isfinite(v) for v in b))
         entry["materiality"] = "material" if broken[0] != broken[1] else "undetermined"
         entry["p"] = 0.0 if broken[0] != broken[1] else None
-        return entry
+        return entry, None
     if len(a) < 2:  # no seed-to-seed spread to judge against: never a size from a zero spread
         entry["materiality"] = "undetermined"
-        return entry
+        return entry, None
     spread = math.sqrt((statistics.sd(a) ** 2 + statistics.sd(b) ** 2) / 2.0)
     entry["seed_sd"] = spread
     test = statistics.paired(a, b) if is_paired else statistics.welch(a, b)
@@ -139,21 +141,16 @@ def _quantity(name: str, key: str, a: List[float], b: List[float], is_paired: bo
         if spread > 0:
             entry["effect"] = test.difference / spread
             entry["effect_interval"] = [low / spread, high / spread]
-    # The per-seed spread the test works with: of the differences (paired), of one environment's values (Welch).
-    entry["test_sd"] = test.standard_error * math.sqrt(len(a) / (1.0 if is_paired else 2.0))
-    entry["paired"] = is_paired
+    test_sd = test.standard_error * math.sqrt(len(a) / (1.0 if is_paired else 2.0))
     detectable = statistics.detectable_effect(len(a), is_paired, ALPHA, POWER)
-    entry["detectable"] = detectable * entry["test_sd"] if detectable is not None else None
-    return entry
+    entry["detectable"] = detectable * test_sd if detectable is not None else None
+    return entry, test_sd
 
 
-def _decide(entries: List[Dict[str, Any]]) -> None:
-    """Holm's correction over the tested quantities, then each one's materiality."""
-    tested = [entry for entry in entries if entry["materiality"] is None]
-    for entry in entries:  # working values, not part of the document
-        entry.setdefault("test_sd", None)
-        entry.setdefault("paired", None)
-    for entry, adjusted in zip(tested, statistics.holm([entry["p"] for entry in tested])):
+def _decide(measured: List[Tuple[Dict[str, Any], Optional[float]]], is_paired: bool) -> List[Dict[str, Any]]:
+    """Holm's correction over the tested quantities, then each one's materiality: the entries."""
+    tested = [(entry, test_sd) for entry, test_sd in measured if entry["materiality"] is None]
+    for (entry, test_sd), adjusted in zip(tested, statistics.holm([entry["p"] for entry, _ in tested])):
         entry["p_adjusted"] = adjusted
         if adjusted < ALPHA:
             entry["materiality"] = "material"
@@ -161,13 +158,11 @@ def _decide(entries: List[Dict[str, Any]]) -> None:
             entry["materiality"] = "undetermined"
             # At the level this quantity was tested at (Bonferroni bounds Holm's), so that the count is
             # more than the seeds that just failed to decide it.
-            needed = statistics.seeds_needed(entry["difference"], entry["test_sd"], entry["paired"],
-                                             ALPHA / len(tested), POWER)
+            needed = statistics.seeds_needed(entry["difference"], test_sd, is_paired, ALPHA / len(tested), POWER)
             entry["needed_seeds"] = None if needed is None else max(needed, len(entry["env_values"]) + 1)
         else:
             entry["materiality"] = "within_seed_noise"
-    for entry in entries:
-        del entry["test_sd"], entry["paired"]
+    return [entry for entry, _ in measured]
 
 
 def _first_part(run_a: Run, run_b: Run, tolerance: Dict[str, float]) -> Optional[Dict[str, Any]]:
@@ -215,9 +210,9 @@ def compare_runs(a: EnvironmentRuns, b: EnvironmentRuns, key: Key) -> Optional[D
     values_a = {r: user_quantities(runs_a[r]) for r in common}
     values_b = {r: user_quantities(runs_b[r]) for r in common}
     names = [name for name in values_b[common[0]] if all(name in values_a[r] and name in values_b[r] for r in common)]
-    entries = [_quantity(name, values_b[common[0]][name][0], [values_a[r][name][1] for r in common],
-                         [values_b[r][name][1] for r in common], same_start, tolerance) for name in names]
-    _decide(entries)
+    entries = _decide([_quantity(name, values_b[common[0]][name][0], [values_a[r][name][1] for r in common],
+                                 [values_b[r][name][1] for r in common], same_start, tolerance) for name in names],
+                      same_start)
     result["quantities"] = entries
     materiality = vocabulary.worst_materiality(entry["materiality"] for entry in entries)
     # Bits differ somewhere (weights), even where every user-facing number agrees exactly.

@@ -4,7 +4,6 @@ Each verdict is shown on an input made to produce it and on one made to produce 
 verdict is a constant."""
 
 import json
-import math
 import subprocess
 import sys
 
@@ -208,8 +207,7 @@ def simulated_comparisons(shift, n, trials, seed, paired):
         shared = rng.normal(0, 1, n) if paired else 0.0
         a = list(shared + rng.normal(0, 1, n) + shift)
         b = list(shared + rng.normal(0, 1, n))
-        entry = compare._quantity("q", "loss", a, b, paired, {"atol": 0.0, "rtol": 0.0})
-        compare._decide([entry])
+        entry, = compare._decide([compare._quantity("q", "loss", a, b, paired, {"atol": 0.0, "rtol": 0.0})], paired)
         material += entry["materiality"] == "material"
     return material / trials
 
@@ -289,8 +287,8 @@ def test_terminal_table_stays_within_100_columns_for_many_environments():
 def test_seeds_needed_always_exceed_the_seeds_that_did_not_decide():
     """A difference significant alone but not after Holm over five quantities: more seeds, not as many."""
     a, b = [1.30, 1.42, 1.35], [1.0, 1.2, 1.05]
-    entries = [compare._quantity("q{}".format(i), "loss", a, b, False, {"atol": 0.0, "rtol": 0.0}) for i in range(5)]
-    assert entries[0]["p"] < compare.ALPHA  # significant on its own
-    compare._decide(entries)
+    measured = [compare._quantity("q{}".format(i), "loss", a, b, False, {"atol": 0.0, "rtol": 0.0}) for i in range(5)]
+    assert measured[0][0]["p"] < compare.ALPHA  # significant on its own
+    entries = compare._decide(measured, False)
     assert {e["materiality"] for e in entries} == {"undetermined"}
     assert all(e["needed_seeds"] > 3 for e in entries)
