@@ -26,6 +26,9 @@ Task = Tuple[Hashable, Callable[[], Any]]
 
 # How often a child's resident memory is read when a memory limit is set.
 MEMORY_POLL_S = 0.1
+# How often the run loop asks whether to stop, however long a child takes: a signal that reached
+# another thread does not interrupt the main thread's wait.
+STOP_POLL_S = 0.2
 
 
 class Outcome(object):
@@ -110,15 +113,18 @@ def _describe_exit(exitcode: Optional[int]) -> str:
 
 
 def run_isolated(tasks: Iterable[Task], jobs: int, timeout: Optional[float],
-                 on_outcome: Callable[[Hashable, Outcome], None], memory_limit_mib: Optional[float] = None) -> None:
+                 on_outcome: Callable[[Hashable, Outcome], None], memory_limit_mib: Optional[float] = None,
+                 stop: Optional[Callable[[], None]] = None) -> None:
     """Run each task in its own forked child, at most ``jobs`` at once, calling ``on_outcome``.
 
     A child past ``timeout`` seconds, or whose resident memory passes ``memory_limit_mib``, is
     killed and reported as ``timeout`` / ``memory``; the others go on.
 
     ``on_outcome`` is called in the parent as each child ends, in the order they end, so the
-    caller can save results as they come. If the parent is interrupted, every child still
-    running is killed before the exception propagates: no orphan keeps training.
+    caller can save results as they come. ``stop`` is called at least every ``STOP_POLL_S``
+    seconds and may raise to end the run (the runner's check for SIGINT/SIGTERM). If the parent
+    is interrupted, every child still running is killed before the exception propagates: no
+    orphan keeps training.
     """
     context = multiprocessing.get_context("fork")
     pending = list(tasks)
@@ -126,6 +132,8 @@ def run_isolated(tasks: Iterable[Task], jobs: int, timeout: Optional[float],
     running = []  # type: List[_Running]
     try:
         while pending or running:
+            if stop is not None:
+                stop()
             while pending and len(running) < max(1, jobs):
                 key, function = pending.pop()
                 reader, writer = context.Pipe(duplex=False)
@@ -136,8 +144,9 @@ def run_isolated(tasks: Iterable[Task], jobs: int, timeout: Optional[float],
             now = time.perf_counter()
             deadlines = [item.deadline for item in running if item.deadline is not None]
             wait_for = max(0.0, min(deadlines) - now) if deadlines else None
-            if memory_limit_mib is not None:
-                wait_for = MEMORY_POLL_S if wait_for is None else min(wait_for, MEMORY_POLL_S)
+            for poll, wanted in ((MEMORY_POLL_S, memory_limit_mib is not None), (STOP_POLL_S, stop is not None)):
+                if wanted:
+                    wait_for = poll if wait_for is None else min(wait_for, poll)
             ready = wait([item.connection for item in running], timeout=wait_for)
             for item in list(running):
                 outcome = None  # type: Optional[Outcome]

@@ -44,8 +44,24 @@ class Interrupted(Exception):
         self.signal_name = signal_name
 
 
-def _raise_interrupted(signum: int, frame: Any) -> None:
-    raise Interrupted(signal.Signals(signum).name)
+class Signals(object):
+    """SIGINT and SIGTERM, noted by the handler and acted on by the run loop.
+
+    The handler only notes the signal: an exception raised from a handler lands wherever Python
+    happens to be, and inside a destructor or a weakref callback (multiprocessing has several)
+    Python prints it and drops it, so the run would go on as if never interrupted.
+    """
+
+    def __init__(self) -> None:
+        self.received = []  # type: List[str]
+
+    def note(self, signum: int, frame: Any) -> None:
+        self.received.append(signal.Signals(signum).name)
+
+    def check(self) -> None:
+        """Raise :class:`Interrupted` once a signal has arrived."""
+        if self.received:
+            raise Interrupted(self.received[0])
 
 
 class Finished(object):
@@ -141,7 +157,8 @@ def _run_locked(settings: Settings, out: TextIO, fw: Any, loaded: List[LoadedCas
         document["summary"] = report.summary(document)
         destination.save(document)
 
-    handlers = {name: signal.signal(getattr(signal, name), _raise_interrupted) for name in ("SIGINT", "SIGTERM")}
+    signals = Signals()
+    handlers = {name: signal.signal(getattr(signal, name), signals.note) for name in ("SIGINT", "SIGTERM")}
     # A handler cannot run for a signal that is blocked, and a blocked mask is inherited from
     # whoever started us (a test runner's thread, a CI agent): make sure both can arrive.
     if hasattr(signal, "pthread_sigmask"):
@@ -149,7 +166,8 @@ def _run_locked(settings: Settings, out: TextIO, fw: Any, loaded: List[LoadedCas
     try:
         destination.save(document)
         run_isolated([(key, task(key)) for key in keys], settings.jobs, settings.timeout, on_outcome,
-                     settings.memory_limit_mib)
+                     settings.memory_limit_mib, stop=signals.check)
+        signals.check()
         document["complete"] = True
     except Interrupted as interruption:
         document["interrupted"] = interruption.signal_name

@@ -1,8 +1,10 @@
 import os
 import signal
+import threading
 import time
 
 from harness.run.isolation import run_isolated
+from harness.run.runner import Interrupted, Signals
 
 
 def collect(tasks, jobs=2, timeout=5.0):
@@ -65,3 +67,20 @@ def test_a_run_past_its_memory_limit_is_killed_and_the_others_finish():
     assert outcomes["small"].ending == "returned"
     assert outcomes["hog"].ending == "memory" and "past its 300 MiB limit" in outcomes["hog"].detail
     assert outcomes["hog"].seconds < 30
+
+
+def test_a_signal_noted_while_a_child_runs_stops_the_run_within_the_poll_and_kills_the_child():
+    """The runner's handler only notes SIGTERM; the loop must notice it while a child still trains
+    (the wait is not interrupted when the signal reached another thread) and end everything."""
+    signals = Signals()
+    outcomes = {}
+    started = time.time()
+    threading.Timer(0.5, lambda: signals.note(signal.SIGTERM, None)).start()  # as if delivered elsewhere
+    try:
+        run_isolated([("slow", lambda: time.sleep(30)), ("never", lambda: None)], 1, 60.0,
+                     outcomes.__setitem__, stop=signals.check)
+    except Interrupted as interruption:
+        assert interruption.signal_name == "SIGTERM"
+    else:
+        raise AssertionError("the run went on after SIGTERM")
+    assert time.time() - started < 5 and outcomes == {}
