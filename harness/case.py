@@ -6,17 +6,35 @@ declarative: it says what to build, on which data, and what must hold. Everythin
 harness, so the same case runs unchanged on every framework version.
 
 The declarations validate their fields when constructed, so that a mistake in a case file is
-reported against that file (see :mod:`harness.discovery`) before anything runs.
+reported against that file (see :mod:`harness.discovery`) before anything runs, naming the field,
+what it expects, and the README section that shows the right form.
+
+A user's own model needs less than a seed story: ``Case(id=..., make_data=..., build=...)`` is a
+whole case (no sources, no checks: the comparison across environments is the check).
 """
 
+import difflib
+import inspect
 import re
-from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness.contract.vocabulary import CHECK_KINDS, INIT_MODES, KERAS_FLAVOURS
 
-__all__ = ["Case", "Check", "KnownFailure", "Limit", "Measurement", "Seeds", "Unsupported", "Variant",
-           "CHECK_KINDS", "INIT_MODES", "KERAS_FLAVOURS"]
+__all__ = ["Case", "CaseDeclarationError", "Check", "ExpectedChange", "KnownFailure", "Limit", "Measurement", "Seeds",
+           "Unsupported", "Variant", "CHECK_KINDS", "INIT_MODES", "KERAS_FLAVOURS"]
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
+# README sections a case mistake points to (their headings, so a reader can search for them).
+WRITING_A_CASE = "Writing a case"
+OWN_MODEL = "Check your own model before upgrading"
+# fit() arguments a case gives elsewhere: arrays come from make_data, objects from factories.
+_NOT_FIT_OPTIONS = {
+    "callbacks": "callbacks are factories that receive the framework: Case(callbacks=[lambda fw: "
+                 "fw.keras.callbacks.EarlyStopping(patience=2)])",
+    "x": "the training inputs come from make_data: return {'x': ..., 'y': ...}",
+    "y": "the training targets come from make_data: return {'x': ..., 'y': ...}",
+    "validation_data": "validation arrays come from make_data: return {..., 'x_val': ..., 'y_val': ...}",
+    "sample_weight": "per-sample weights come from make_data: return {..., 'sample_weight': ...}",
+}
 
 
 class Unsupported(Exception):
@@ -28,9 +46,64 @@ class Unsupported(Exception):
     """
 
 
-def _require(condition: bool, message: str) -> None:
+class CaseDeclarationError(ValueError):
+    """A field of a case declaration holds what it cannot: the message names the field and what is
+    expected; ``section`` is the README section that shows the right form."""
+
+    def __init__(self, message: str, section: str = WRITING_A_CASE) -> None:
+        super().__init__(message)
+        self.section = section
+
+
+def _require(condition: bool, message: str, section: str = WRITING_A_CASE) -> None:
     if not condition:
-        raise ValueError(message)
+        raise CaseDeclarationError(message, section)
+
+
+def _reject_unknown(what: str, unknown: Mapping[str, Any], accepted: Sequence[str]) -> None:
+    """A misspelt field is named, with the closest field this declaration has."""
+    for name in sorted(unknown):
+        close = difflib.get_close_matches(name, accepted, n=1)
+        raise CaseDeclarationError("{} got an unexpected keyword argument '{}'{}; its fields are: {}".format(
+            what, name, " (did you mean '{}'?)".format(close[0]) if close else "", ", ".join(accepted)))
+
+
+def _fields(cls: type) -> List[str]:
+    return [name for name, parameter in inspect.signature(cls.__init__).parameters.items()
+            if name != "self" and parameter.kind is parameter.POSITIONAL_OR_KEYWORD]
+
+
+def _require_factories(owner: str, factories: Any) -> None:
+    """Callbacks are made afresh for every run, in the run's process, from the framework it imported:
+    a callback object built in the case file would carry state from one run into the next."""
+    _require(isinstance(factories, (list, tuple)),
+             "{}: callbacks must be a list of factories, e.g. callbacks=[lambda fw: "
+             "fw.keras.callbacks.EarlyStopping(patience=2)]. Received: {!r}".format(owner, factories), OWN_MODEL)
+    for factory in factories:
+        _require(callable(factory) and not isinstance(factory, type),
+                 "{}: each callback must be a factory receiving the framework, e.g. lambda fw: "
+                 "fw.keras.callbacks.EarlyStopping(patience=2). Received: {!r}".format(owner, factory), OWN_MODEL)
+
+
+def _require_fit_options(owner: str, options: Any) -> None:
+    _require(isinstance(options, Mapping), "{}: fit_options must be a dict of model.fit arguments such as "
+             "{{'epochs': 10, 'batch_size': 32}}. Received: {!r}".format(owner, options), OWN_MODEL)
+    for name in sorted(options):
+        _require(name not in _NOT_FIT_OPTIONS, "{}: fit_options cannot hold '{}': {}".format(
+            owner, name, _NOT_FIT_OPTIONS.get(name)), OWN_MODEL)
+
+
+def call_with_optional(function: Callable[..., Any], required: Sequence[Any], optional: Any,
+                       keywords: Mapping[str, Any]) -> Any:
+    """Call ``function(*required, optional, **keywords)``, or without ``optional`` when it does not
+    take it: ``build(fw, data)`` and ``make_data(rng)`` are enough for a model without profiles."""
+    try:
+        inspect.signature(function).bind(*required, optional, **keywords)
+    except TypeError:
+        return function(*required, **keywords)
+    except ValueError:  # no signature to read (a builtin): call it the documented way
+        pass
+    return function(*required, optional, **keywords)
 
 
 def _require_id(what: str, value: Any) -> None:
@@ -208,7 +281,9 @@ class Check(object):
         known_failures: Sequence[KnownFailure] = (),
         init_modes: Sequence[str] = INIT_MODES,
         compares_variants: bool = False,
+        **unknown: Any
     ) -> None:
+        _reject_unknown("Check", unknown, _fields(Check))
         _require_id("a check's id", id)
         _require(kind in CHECK_KINDS, "check '{}': kind must be one of {}. Received: {!r}".format(id, CHECK_KINDS, kind))
         _require(isinstance(description, str) and bool(description.strip()), "check '{}' needs a description".format(id))
@@ -238,11 +313,12 @@ class Check(object):
 class Variant(object):
     """One model of a case.
 
-    ``build(fw, data, **options)`` returns a compiled model; ``fit_options`` are passed to the
-    case's training (epochs, batch size...). ``initial_weights``, when given, says how the
-    variant's starting weights relate to another variant's: ``(base_variant, transform)``;
-    the harness builds the base first in the same process, as the document's script does, and
-    sets ``transform(base_weights)``.
+    ``build(fw, data, profile, **options)`` (or ``build(fw, data)``) returns a compiled model;
+    ``fit_options`` are passed to the case's training (epochs, batch size...) over the case's;
+    ``callbacks`` are added to the case's, and ``fit_data`` replaces the case's (see :class:`Case`).
+    ``initial_weights``, when given, says how the variant's starting weights relate to another
+    variant's: ``(base_variant, transform)``; the harness builds the base first in the same
+    process, as the document's script does, and sets ``transform(base_weights)``.
     """
 
     def __init__(
@@ -254,9 +330,17 @@ class Variant(object):
         fit_options: Optional[Mapping[str, Any]] = None,
         initial_weights: Optional[Tuple[str, Callable[[list], list]]] = None,
         pinned_weights: Optional[Callable[[Any, Sequence[Any]], list]] = None,
+        callbacks: Sequence[Callable[[Any], Any]] = (),
+        fit_data: Optional[Callable[[Any, Dict[str, Any]], Mapping[str, Any]]] = None,
+        **unknown: Any
     ) -> None:
+        _reject_unknown("Variant", unknown, _fields(Variant))
         _require_id("a variant's name", name)
         _require_callable("variant '{}': build".format(name), build)
+        _require_fit_options("variant '{}'".format(name), fit_options or {})
+        _require_factories("variant '{}'".format(name), callbacks)
+        if fit_data is not None:
+            _require_callable("variant '{}': fit_data".format(name), fit_data)
         if initial_weights is not None:
             _require(
                 isinstance(initial_weights, tuple) and len(initial_weights) == 2 and callable(initial_weights[1]),
@@ -271,30 +355,44 @@ class Variant(object):
         self.fit_options = dict(fit_options or {})
         self.initial_weights = initial_weights
         self.pinned_weights = pinned_weights
+        self.callbacks = tuple(callbacks)
+        self.fit_data = fit_data
+
+    def model(self, fw: Any, data: Dict[str, Any], profile: Dict[str, Any]) -> Any:
+        """The variant's model, built by its ``build`` (which may leave out ``profile``)."""
+        return call_with_optional(self.build, (fw, data), profile, self.options)
 
 
 class Case(object):
     """A scenario, its variants and its checks.
 
-    ``make_data(rng, profile)`` makes the data with NumPy only, from ``rng`` (NumPy's global
-    ``RandomState`` right after the user's seeding, so the bytes match the document's script
-    and are identical in every environment). ``fit_options`` are the document's training
-    arguments; ``profiles`` may override options per profile (``default`` is small enough for a
-    2-core CPU, ``full`` is the document's size). ``probe(data)`` selects inputs whose
-    predictions are recorded before and after training, for checks on outputs. ``tolerance``
-    ``(atol, rtol)`` is what ``harness compare`` allows between environments before it even
-    looks at the seed-to-seed spread; ``expected_changes`` declares differences between versions
-    that are known and explained (see :class:`ExpectedChange`).
+    ``make_data(rng, profile)`` (or ``make_data(rng)``) makes the data with NumPy only, from ``rng``
+    (NumPy's global ``RandomState`` right after the user's seeding, so the bytes match the
+    document's script and are identical in every environment): a dict with ``x`` and ``y`` (arrays,
+    or lists/dicts of arrays for several inputs or outputs) and optionally ``x_val``/``y_val``
+    (``validation_data``), ``sample_weight`` and ``sample_weight_val``. ``build`` is the shorthand
+    for one variant named ``model``; ``variants`` lists several. ``fit_options`` are the document's
+    training arguments (``class_weight`` included); ``callbacks`` are factories ``fw -> callback``
+    called afresh in every run; ``fit_data(fw, data)``, when given, returns ``model.fit``'s input
+    arguments itself (a ``tf.data.Dataset``, a generator with ``steps_per_epoch``), for the input
+    pipelines a version or backend may lack (raise :class:`Unsupported`). ``profiles`` may override
+    options per profile (``default`` is small enough for a 2-core CPU, ``full`` is the document's
+    size). ``probe(data)`` selects inputs whose predictions are recorded before and after
+    training, for checks on outputs. ``tolerance`` ``(atol, rtol)`` is what ``harness compare``
+    allows between environments before it even looks at the seed-to-seed spread;
+    ``expected_changes`` declares differences between versions that are known and explained (see
+    :class:`ExpectedChange`). ``sources`` and ``checks`` are what a seed story has and a user's own
+    model may leave out: the comparison across environments is then the check.
     """
 
     def __init__(
         self,
         id: str,
-        title: str,
-        sources: Sequence[str],
-        variants: Sequence[Variant],
-        make_data: Callable[..., Dict[str, Any]],
-        checks: Sequence[Check],
+        title: str = "",
+        sources: Sequence[str] = (),
+        variants: Sequence[Variant] = (),
+        make_data: Optional[Callable[..., Dict[str, Any]]] = None,
+        checks: Sequence[Check] = (),
         fit_options: Optional[Mapping[str, Any]] = None,
         profiles: Optional[Mapping[str, Mapping[str, Any]]] = None,
         seeds: Seeds = Seeds(1, 2, 3),
@@ -302,21 +400,35 @@ class Case(object):
         description: str = "",
         tolerance: Tuple[float, float] = (1e-6, 1e-5),
         expected_changes: Sequence[ExpectedChange] = (),
+        build: Optional[Callable[..., Any]] = None,
+        callbacks: Sequence[Callable[[Any], Any]] = (),
+        fit_data: Optional[Callable[[Any, Dict[str, Any]], Mapping[str, Any]]] = None,
+        **unknown: Any
     ) -> None:
+        _reject_unknown("Case", unknown, _fields(Case))
         _require_id("a case's id", id)
-        _require(isinstance(title, str) and bool(title.strip()), "case '{}' needs a title".format(id))
-        _require(
-            isinstance(sources, (list, tuple)) and len(sources) >= 1 and all(isinstance(s, str) for s in sources),
-            "case '{}': sources must list where the case comes from (seed document, issue link)".format(id),
-        )
+        _require(isinstance(title, str), "case '{}': title must be text. Received: {!r}".format(id, title))
+        _require(isinstance(sources, (list, tuple)) and all(isinstance(s, str) for s in sources),
+                 "case '{}': sources must be a list of texts saying where the case comes from (seed document, "
+                 "issue link). Received: {!r}".format(id, sources))
+        _require(not (build is not None and variants), "case '{}': give build (one model) or variants (several), "
+                 "not both".format(id), OWN_MODEL)
+        if build is not None:
+            _require_callable("case '{}': build".format(id), build)
+            variants = (Variant("model", build),)
         _require(
             isinstance(variants, (list, tuple)) and len(variants) >= 1 and all(isinstance(v, Variant) for v in variants),
-            "case '{}': variants must be a non-empty list of Variant".format(id),
-        )
+            "case '{}': needs build=<function returning a compiled model> or variants=[Variant(...), ...]. "
+            "Received variants: {!r}".format(id, variants), OWN_MODEL)
         names = [variant.name for variant in variants]
         duplicated = sorted(set(name for name in names if names.count(name) > 1))
         _require(not duplicated, "case '{}': variant names repeat: {}".format(id, duplicated))
-        _require_callable("case '{}': make_data".format(id), make_data)
+        _require(callable(make_data), "case '{}': make_data must be a function make_data(rng) returning "
+                 "{{'x': ..., 'y': ...}}. Received: {!r}".format(id, make_data), OWN_MODEL)
+        _require_fit_options("case '{}'".format(id), fit_options or {})
+        _require_factories("case '{}'".format(id), callbacks)
+        if fit_data is not None:
+            _require_callable("case '{}': fit_data".format(id), fit_data)
         _require(
             isinstance(checks, (list, tuple)) and all(isinstance(c, Check) for c in checks),
             "case '{}': checks must be a list of Check".format(id),
@@ -324,8 +436,9 @@ class Case(object):
         check_ids = [check.id for check in checks]
         _require(len(set(check_ids)) == len(check_ids), "case '{}': check ids repeat".format(id))
         for check in checks:
-            unknown = [name for name in check.variants if name not in names]
-            _require(not unknown, "case '{}': check '{}' names unknown variants {}".format(id, check.id, unknown))
+            unknown_variants = [name for name in check.variants if name not in names]
+            _require(not unknown_variants, "case '{}': check '{}' names unknown variants {}".format(
+                id, check.id, unknown_variants))
         for variant in variants:
             if variant.initial_weights is not None:
                 base = variant.initial_weights[0]
@@ -341,10 +454,11 @@ class Case(object):
             isinstance(change, ExpectedChange) for change in expected_changes),
             "case '{}': expected_changes must be a list of ExpectedChange".format(id))
         for change in expected_changes:
-            unknown = [name for name in change.variants or () if name not in names]
-            _require(not unknown, "case '{}': an expected change names unknown variants {}".format(id, unknown))
+            unknown_variants = [name for name in change.variants or () if name not in names]
+            _require(not unknown_variants, "case '{}': an expected change names unknown variants {}".format(
+                id, unknown_variants))
         self.id = id
-        self.title = title
+        self.title = title.strip() or id
         self.sources = tuple(sources)
         self.variants = tuple(variants)
         self.make_data = make_data
@@ -356,6 +470,12 @@ class Case(object):
         self.description = description
         self.tolerance = {"atol": float(tolerance[0]), "rtol": float(tolerance[1])}
         self.expected_changes = tuple(expected_changes)
+        self.callbacks = tuple(callbacks)
+        self.fit_data = fit_data
+
+    def data(self, rng: Any, profile: Dict[str, Any]) -> Dict[str, Any]:
+        """The case's data, made by its ``make_data`` (which may leave out ``profile``)."""
+        return call_with_optional(self.make_data, (rng,), profile, {})
 
     def variant(self, name: str) -> Variant:
         for variant in self.variants:

@@ -1,4 +1,4 @@
-"""Command line: ``python -m harness run|list|validate|compare|html`` (also installed as ``keras-harness``).
+"""Command line: ``python -m harness run|list|validate|compare|html|tox-ini`` (also installed as ``keras-harness``).
 
 User errors print one line and exit 2; an environment whose invariants fail unexpectedly, or
 whose runs crash, exits 1; otherwise 0. Interrupted runs exit 130 (SIGINT) or 143 (SIGTERM)
@@ -50,7 +50,33 @@ def _parser() -> argparse.ArgumentParser:
     page.add_argument("comparison", nargs="?", default=os.path.join(settings.REPORTS_FOLDER, "comparison.json"))
     page.add_argument("--output", default=os.path.join(settings.REPORTS_FOLDER, "comparison.html"),
                       help="default: %(default)s")
+    project = commands.add_parser("tox-ini", help="write the tox.ini that runs your own project's cases in the "
+                                                  "harness's environments")
+    project.add_argument("--envs", default="tf215,tf2", help="default env list, comma-separated (default: %(default)s); "
+                                                             "every harness env is defined whatever the list")
+    project.add_argument("--deps", action="append", default=[], metavar="REQUIREMENT",
+                         help="your project's extra dependency for every env (repeatable), e.g. --deps pandas or "
+                              "--deps=-rrequirements.txt")
+    project.add_argument("--harness", metavar="REQUIREMENT",
+                         help="how the envs install the harness (default: as it is installed here: its path or git URL)")
+    project.add_argument("--cases", default="cases", help="your cases folder (default: %(default)s)")
+    project.add_argument("--output", default="tox.ini", help="default: %(default)s; - prints it")
+    project.add_argument("--force", action="store_true", help="replace an --output that the harness did not make")
     return parser
+
+
+def _tox_ini(arguments: argparse.Namespace) -> int:
+    from harness.host import project
+    envs = [env.strip() for env in arguments.envs.split(",") if env.strip()]
+    text = project.tox_ini(envs, arguments.harness or project.harness_requirement(), arguments.deps, arguments.cases)
+    if arguments.output == "-":
+        sys.stdout.write(text)
+        return 0
+    _check_writable(arguments.output)
+    project.write(arguments.output, text, arguments.force)
+    print("{}: environments {} (tox -e {}); every harness env by name".format(arguments.output, ", ".join(envs),
+                                                                               ",".join(envs)))
+    return 0
 
 
 def _run(arguments: argparse.Namespace) -> int:
@@ -135,7 +161,8 @@ def _html(arguments: argparse.Namespace) -> int:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    commands = {"run": _run, "list": _list, "validate": _validate, "compare": _compare, "html": _html}
+    commands = {"run": _run, "list": _list, "validate": _validate, "compare": _compare, "html": _html,
+                "tox-ini": _tox_ini}
     try:
         arguments = _parser().parse_args(argv)
         if arguments.command not in commands:

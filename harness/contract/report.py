@@ -71,10 +71,24 @@ def run_record(status: str = "ok", error: Optional[Dict[str, str]] = None) -> Di
 
 
 def training_randomness(layers: Sequence[str], shuffle: bool, controllable: bool,
-                        switched_off: Sequence[str] = ()) -> Dict[str, Any]:
-    """What in a run drew from the framework's RNG while training, and what the harness switched off."""
-    return {"layers": list(layers), "shuffle": bool(shuffle), "controllable": bool(controllable),
-            "switched_off": list(switched_off)}
+                        switched_off: Sequence[str] = (), pipeline: bool = False) -> Dict[str, Any]:
+    """What in a run drew from the framework's RNG while training, and what the harness switched off
+    (``pipeline`` only when the case fed ``fit`` itself: reports from before it stay as they were)."""
+    record = {"layers": list(layers), "shuffle": bool(shuffle), "controllable": bool(controllable),
+              "switched_off": list(switched_off)}
+    if pipeline:
+        record["pipeline"] = True
+    return record
+
+
+def training_record(epochs_requested: Optional[int], epochs_trained: int, callbacks: Sequence[str],
+                    monitor: Optional[str], best_epoch: Optional[int],
+                    learning_rate: Sequence[Optional[float]]) -> Dict[str, Any]:
+    """What a run's callbacks did to its training: how long it trained, its best epoch, its rates."""
+    return {"epochs_requested": epochs_requested, "epochs_trained": epochs_trained,
+            "stopped_early": epochs_requested is not None and epochs_trained < epochs_requested,
+            "callbacks": list(callbacks), "monitor": monitor, "best_epoch": best_epoch,
+            "learning_rate": list(learning_rate)}
 
 
 def failed_record(ending: str, detail: str) -> Dict[str, Any]:

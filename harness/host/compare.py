@@ -68,6 +68,13 @@ def user_quantities(run: Run) -> Dict[str, Tuple[str, float]]:
             values[key + " curve (mean over epochs)"] = (key, statistics.mean(series))
     if history:
         values["epochs trained"] = ("epochs", float(max(len(series) for series in history.values())))
+    training = run.entry.get("training") or {}
+    if training.get("callbacks"):  # what a callback decided: where training peaked, the rate it ended at
+        if training["best_epoch"] is not None:
+            values["best epoch ({})".format(training["monitor"])] = ("epochs", float(training["best_epoch"]))
+        rates = training["learning_rate"]
+        if rates and isinstance(rates[-1], (int, float)):
+            values["final learning rate"] = ("learning_rate", float(rates[-1]))
     return values
 
 
@@ -236,6 +243,8 @@ def _randomness(a: EnvironmentRuns, b: EnvironmentRuns, key: Key) -> Optional[Li
             found.update(record["layers"])
             if record["shuffle"]:
                 found.add("shuffling")
+            if record.get("pipeline"):
+                found.add("the case's input pipeline (fit_data)")
     return sorted(found)
 
 

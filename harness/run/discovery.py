@@ -14,7 +14,7 @@ import sys
 import traceback
 from typing import Callable, List, Optional, Sequence, Tuple
 
-from harness.case import Case
+from harness.case import Case, CaseDeclarationError
 from harness.errors import CaseFileError
 
 
@@ -52,6 +52,8 @@ def load_case_file(path: str, folder: str) -> LoadedCase:
         spec.loader.exec_module(module)
     except SyntaxError as error:
         raise CaseFileError(path, "line {}: syntax error: {}".format(error.lineno, error.msg))
+    except CaseDeclarationError as error:  # the field, what it expects, and where the README shows it
+        raise CaseFileError(path, "{}{} (README: \"{}\")".format(_where(error, path), error, error.section))
     except Exception as error:
         raise CaseFileError(path, "{}{}: {}".format(_where(error, path), type(error).__name__, error))
     finally:

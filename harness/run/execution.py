@@ -9,19 +9,23 @@ for the case's checks, which compare runs with each other.
 import math
 import time
 import traceback
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from harness.case import Case, Seeds, Unsupported, Variant
-from harness.contract.report import error_entry, run_record, training_randomness
+from harness.case import OWN_MODEL, WRITING_A_CASE, Case, Seeds, Unsupported, Variant
+from harness.contract.report import error_entry, run_record, training_record, training_randomness
 from harness.contract.vocabulary import CONTROLLED
 from harness.run.fingerprint import data_fingerprint, weights_fingerprint
 from harness.run.framework import Framework
 
 
 class CaseMistake(Exception):
-    """The case file is wrong, not the framework: the runner names the file when it reports it."""
+    """The case file is wrong, not the framework: the runner names the file when it reports it,
+    and the message points to the README section that shows the right form."""
+
+    def __init__(self, message: str, section: str = OWN_MODEL) -> None:
+        super().__init__('{} (README: "{}")'.format(message, section))
 
 
 def check_output_shape(fw: Framework, model: Any, targets: Any, variant: Variant) -> None:
@@ -36,7 +40,7 @@ def check_output_shape(fw: Framework, model: Any, targets: Any, variant: Variant
     # Values per sample, so that Keras's own leniency ((None, 1) outputs for (n,) targets) stays allowed.
     if int(np.prod(shape[1:])) != int(np.prod(targets.shape[1:])):
         raise CaseMistake("variant '{}' builds a model whose output shape is {}, but the case's y has shape {}".format(
-            variant.name, shape, targets.shape))
+            variant.name, shape, targets.shape), WRITING_A_CASE)
 
 
 def glorot_uniform(rng: np.random.RandomState, shape: Sequence[int]) -> np.ndarray:
@@ -77,15 +81,84 @@ def _initialise(fw: Framework, case: Case, variant: Variant, data: Dict[str, Any
         base_name, transform = variant.initial_weights
         base = _initialise(fw, case, case.variant(base_name), data, profile, init_mode, seeds)
         base_values = [value for _, value in fw.weights(base)]
-        model = variant.build(fw, data, profile, **variant.options)
+        model = variant.model(fw, data, profile)
         fw.set_weights(model, transform(base_values))
         return model
-    model = variant.build(fw, data, profile, **variant.options)
+    model = variant.model(fw, data, profile)
     if init_mode == "pinned":
         initial = [value for _, value in fw.weights(model)]
         make = variant.pinned_weights or default_pinned_weights
         fw.set_weights(model, make(_pinned_rng(seeds), initial))
     return model
+
+
+def _checked_data(data: Any, pipeline: bool) -> Dict[str, Any]:
+    if not isinstance(data, dict) or (not pipeline and not {"x", "y"} <= set(data)):
+        raise CaseMistake("make_data must return a dict with 'x' and 'y' (and optionally 'x_val', 'y_val', "
+                          "'sample_weight'); it returned {}".format(
+                              "keys {}".format(sorted(data)) if isinstance(data, dict) else type(data).__name__))
+    return data
+
+
+def fit_inputs(fw: Framework, case: Case, variant: Variant, data: Dict[str, Any]) -> Dict[str, Any]:
+    """``model.fit``'s input arguments: the case's ``fit_data`` pipeline, or the arrays of ``data``."""
+    pipeline = variant.fit_data or case.fit_data
+    if pipeline is not None:
+        inputs = pipeline(fw, data)
+        if not isinstance(inputs, Mapping) or "x" not in inputs:
+            raise CaseMistake("fit_data must return model.fit's input arguments as a dict with 'x', e.g. "
+                              "{{'x': dataset}}; it returned {}".format(type(inputs).__name__))
+        return dict(inputs)
+    inputs = {"x": data["x"], "y": data["y"]}
+    if "sample_weight" in data:
+        inputs["sample_weight"] = data["sample_weight"]
+    if "x_val" in data:
+        validation = (data["x_val"], data["y_val"])
+        inputs["validation_data"] = validation + ((data["sample_weight_val"],) if "sample_weight_val" in data else ())
+    return inputs
+
+
+def make_callbacks(fw: Framework, case: Case, variant: Variant) -> List[Any]:
+    """Fresh callback objects for this run, from the case's factories and then the variant's."""
+    callbacks = []
+    for number, factory in enumerate(case.callbacks + variant.callbacks, 1):
+        callback = factory(fw)
+        if not fw.is_callback(callback):
+            raise CaseMistake("callback factory {} ({!r}) returned {!r}, not a callback of this Keras ({}): build it "
+                              "from fw.keras.callbacks".format(number, factory, callback, fw.keras_version))
+        callbacks.append(callback)
+    return callbacks
+
+
+def _monitored(callbacks: Sequence[Any], history: Dict[str, List[float]]) -> Tuple[Optional[str], bool]:
+    """The quantity the case's callbacks watch (EarlyStopping, ReduceLROnPlateau, ModelCheckpoint),
+    else val_loss or loss; and whether higher is better (the callback's mode, else Keras's rule)."""
+    for callback in callbacks:
+        monitor = getattr(callback, "monitor", None)
+        if isinstance(monitor, str):
+            mode = getattr(callback, "mode", "auto")
+            if mode not in ("min", "max"):
+                higher = getattr(callback, "monitor_op", None) is np.greater or any(
+                    word in monitor for word in ("acc", "auc"))
+                return monitor, higher
+            return monitor, mode == "max"
+    for key in ("val_loss", "loss"):
+        if key in history:
+            return key, False
+    return None, False
+
+
+def _training(options: Dict[str, Any], history: Dict[str, List[float]], callbacks: Sequence[Any],
+              rates: List[Optional[float]]) -> Dict[str, Any]:
+    """What the callbacks did: epochs trained of those asked for, the best epoch of the watched
+    quantity, and the learning rate of every epoch."""
+    trained = max((len(series) for series in history.values()), default=0)
+    monitor, higher = _monitored(callbacks, history)
+    values = [(value, epoch) for epoch, value in enumerate(history.get(monitor, []), 1) if math.isfinite(value)]
+    best = (max(values) if higher else min(values))[1] if values else None
+    requested = options.get("epochs", 1)
+    return training_record(requested if isinstance(requested, int) else None, trained,
+                           [type(callback).__name__ for callback in callbacks], monitor, best, rates[:trained])
 
 
 def _first_non_finite(history: Dict[str, List[float]]) -> Any:
@@ -100,16 +173,20 @@ def _first_non_finite(history: Dict[str, List[float]]) -> Any:
     return None
 
 
-def _control(fw: Framework, model: Any, options: Dict[str, Any], controlled: bool) -> Dict[str, Any]:
+def _control(fw: Framework, model: Any, options: Dict[str, Any], pipeline: bool, controlled: bool) -> Dict[str, Any]:
     """The run's training randomness as evidence; in a controlled run, switched off first.
 
-    ``fit`` shuffles arrays unless told not to; a controlled run that finds nothing to switch
-    off is the pinned run again, so it is skipped rather than spent.
+    ``fit`` shuffles arrays unless told not to (a dataset or generator it does not shuffle); a
+    case's own input pipeline is not inspected, so its runs cannot be controlled. A controlled run
+    that finds nothing to switch off is the pinned run again, so it is skipped rather than spent.
     """
-    shuffle = options.get("shuffle", True) is not False
+    shuffle = not pipeline and options.get("shuffle", True) is not False
     layers = [description for description, _, _ in fw.stochastic_layers(model)]
     if not controlled:
-        return training_randomness(layers, shuffle, fw.controllable)
+        return training_randomness(layers, shuffle, fw.controllable, pipeline=pipeline)
+    if pipeline:
+        raise Unsupported("the case's own input pipeline (fit_data) may draw random numbers (a shuffled dataset) "
+                          "that the harness cannot switch off")
     if not layers and not shuffle:
         raise Unsupported("nothing to control: no Dropout-like layer and no shuffling, so the pinned run is this run")
     switched_off = fw.switch_off(model) + (["shuffle"] if shuffle else [])
@@ -130,11 +207,15 @@ def execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds:
         variant = case.variant(variant_name)
         profile = case.profile_options(profile_name)
         fw.seed(seeds.numpy, seeds.python, seeds.framework)
-        data = case.make_data(np.random.mtrand._rand, profile)
+        pipeline = (variant.fit_data or case.fit_data) is not None
+        data = _checked_data(case.data(np.random.mtrand._rand, profile), pipeline)
         record["data"] = data_fingerprint(data)
         controlled = init_mode == CONTROLLED
         model = _initialise(fw, case, variant, data, profile, "pinned" if controlled else init_mode, seeds)
-        check_output_shape(fw, model, data["y"], variant)
+        if getattr(model, "optimizer", None) is None:
+            raise CaseMistake("variant '{}': build returned {!r}, not a compiled model: call model.compile(...) "
+                              "before returning it".format(variant.name, model))
+        check_output_shape(fw, model, data.get("y"), variant)
         if learning_rate_scale != 1.0:
             fw.scale_learning_rate(model, learning_rate_scale)
         initial = fw.weights(model)
@@ -145,12 +226,12 @@ def execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds:
         built = time.perf_counter()
         record["timing"]["build_s"] = built - started
         options = fit_options(case, variant, profile)
-        if "x_val" in data:
-            options["validation_data"] = (data["x_val"], data["y_val"])
-        record["training_randomness"] = _control(fw, model, options, controlled)
-        history = fw.fit(model, data["x"], data["y"], **options)
+        record["training_randomness"] = _control(fw, model, options, pipeline, controlled)
+        callbacks = make_callbacks(fw, case, variant)
+        history, rates = fw.fit(model, fit_inputs(fw, case, variant, data), options, callbacks)
         record["timing"]["fit_s"] = time.perf_counter() - built
         record["history"] = history
+        record["training"] = _training(options, history, callbacks, rates)
         record["final"] = {key: values[-1] for key, values in history.items() if values}
         final = fw.weights(model)
         record["weights"]["final"] = weights_fingerprint(final)

@@ -45,5 +45,20 @@ def weights_fingerprint(named_weights: Sequence[Tuple[str, Any]]) -> List[Dict[s
 
 
 def data_fingerprint(data: Dict[str, Any]) -> Dict[str, Any]:
-    """Fingerprints of a case's data arrays, so a comparison can prove the inputs were equal."""
-    return {key: array_fingerprint(value) for key, value in sorted(data.items()) if hasattr(value, "shape")}
+    """Fingerprints of a case's data arrays, so a comparison can prove the inputs were equal.
+
+    Several inputs or outputs (a list or dict of arrays) are fingerprinted one by one, as ``x[0]``
+    or ``x.age``."""
+    found = {}  # type: Dict[str, Any]
+    for key, value in sorted(data.items()):
+        parts = enumerate(value) if isinstance(value, (list, tuple)) else (
+            sorted(value.items()) if isinstance(value, dict) else None)
+        if parts is None:
+            if hasattr(value, "shape"):
+                found[key] = array_fingerprint(value)
+            continue
+        for part, array in parts:
+            if hasattr(array, "shape"):
+                found["{}[{}]".format(key, part) if isinstance(part, int) else "{}.{}".format(key, part)] = \
+                    array_fingerprint(array)
+    return found

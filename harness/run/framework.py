@@ -17,7 +17,7 @@ framework operation at import time.
 import os
 import random
 import sys
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -25,6 +25,10 @@ from harness.case import Unsupported
 from harness.errors import UserError
 
 HISTORY_ALIASES = {"acc": "accuracy", "val_acc": "val_accuracy"}
+# What ReduceLROnPlateau and LearningRateScheduler add to the logs under one name or another
+# (tf.keras 2 "lr", Keras 3 "learning_rate", some versions neither): the harness records the
+# learning rate of every epoch itself, so these keys would only make histories differ in shape.
+LEARNING_RATE_KEYS = ("lr", "learning_rate")
 
 
 class Framework(object):
@@ -153,11 +157,46 @@ class Framework(object):
         except TypeError:
             return cls(lr=learning_rate)
 
-    def fit(self, model: Any, x: Any, y: Any, **options: Any) -> Dict[str, List[float]]:
-        """``model.fit`` silently, returning the history with one spelling of every key."""
-        options.setdefault("verbose", 0)
-        history = model.fit(x, y, **options).history
-        return {HISTORY_ALIASES.get(key, key): [float(value) for value in values] for key, values in history.items()}
+    def fit(self, model: Any, inputs: Mapping[str, Any], options: Mapping[str, Any],
+            callbacks: Sequence[Any] = ()) -> Tuple[Dict[str, List[float]], List[Optional[float]]]:
+        """``model.fit`` silently: the history with one spelling of every key, and the learning rate
+        each epoch trained with (read after the case's callbacks, so a scheduler's change counts)."""
+        rates = []  # type: List[Optional[float]]
+        arguments = dict(options)
+        arguments.setdefault("verbose", 0)
+        arguments.update(inputs)
+        arguments["callbacks"] = list(callbacks) + [self._learning_rate_recorder(rates)]
+        history = model.fit(**arguments).history
+        return ({HISTORY_ALIASES.get(key, key): [float(value) for value in values]
+                 for key, values in history.items() if key not in LEARNING_RATE_KEYS}, rates)
+
+    def is_callback(self, value: Any) -> bool:
+        return isinstance(value, self.keras.callbacks.Callback)
+
+    def _learning_rate_recorder(self, rates: List[Optional[float]]) -> Any:
+        framework = self
+
+        class LearningRateRecorder(self.keras.callbacks.Callback):
+            """Appends the optimizer's learning rate as each epoch begins."""
+
+            def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+                rates.append(framework.learning_rate(self.model))
+
+        return LearningRateRecorder()
+
+    def learning_rate(self, model: Any) -> Optional[float]:
+        """The compiled optimizer's current learning rate (a schedule evaluated at the current
+        step); None where this Keras keeps it in a form that cannot be read as one number."""
+        optimizer = getattr(model, "optimizer", None)
+        try:
+            value = getattr(optimizer, _rate_attribute(optimizer))
+            if callable(value) and not hasattr(value, "dtype"):  # a schedule, not a variable or tensor
+                value = value(optimizer.iterations)
+            if not isinstance(value, (int, float)) and (self.graph_mode or not hasattr(value, "__array__")):
+                value = self.keras.backend.get_value(value)  # a graph variable is read through the session
+            return float(np.asarray(value))
+        except Exception:  # an optimizer without a readable rate: recorded as unknown, not a failed run
+            return None
 
     def predict(self, model: Any, x: Any) -> np.ndarray:
         return np.asarray(model.predict(x, verbose=0))  # Keras 2 >= 2.4 and 3 draw progress bars otherwise
@@ -235,7 +274,7 @@ class Framework(object):
         optimizer = getattr(model, "optimizer", None)
         if optimizer is None:
             raise Unsupported("the model is not compiled with an optimizer: no learning rate to scale")
-        name = "learning_rate" if hasattr(optimizer, "learning_rate") else "lr"
+        name = _rate_attribute(optimizer)
         current = getattr(optimizer, name)
         if isinstance(current, (int, float)):
             setattr(optimizer, name, current * factor)
@@ -257,6 +296,11 @@ RANDOM_ATTRIBUTES = {
     "GaussianNoise": ("stddev",),
 }
 RNN_DROPOUTS = ("dropout", "recurrent_dropout")
+
+
+def _rate_attribute(optimizer: Any) -> str:
+    """Keras 2.2.4 calls the learning rate ``lr``; later Keras ``learning_rate``."""
+    return "learning_rate" if hasattr(optimizer, "learning_rate") else "lr"
 
 
 def _holder(layer: Any, attribute: str) -> Any:

@@ -22,8 +22,14 @@ CASE = Case(id="good", title="Good", sources=["tests"], variants=[Variant("only"
     ("x = 1\n", "defines no CASE"),
     ("CASE = 3\n", "CASE must be a harness.case.Case. Received: int"),
     (GOOD.replace('id="good"', 'id="Bad Id"'), "a case's id must be a lower-case identifier"),
-    (GOOD.replace('title="Good", ', ""), "missing 1 required positional argument: 'title'"),
+    (GOOD.replace("make_data=lambda rng, profile: {}, ", ""),
+     "case 'good': make_data must be a function make_data(rng) returning {'x': ..., 'y': ...}. Received: None "
+     "(README: \"Check your own model before upgrading\")"),
     (GOOD.replace('checks=[]', 'checks=[], colour="red"'), "unexpected keyword argument 'colour'"),
+    (GOOD.replace('checks=[]', 'checks=[], callback=[]'),
+     "line 3: Case got an unexpected keyword argument 'callback' (did you mean 'callbacks'?)"),
+    (GOOD.replace('checks=[]', 'checks=[], fit_options={"callbacks": []}'),
+     "fit_options cannot hold 'callbacks': callbacks are factories that receive the framework"),
     (GOOD.replace('checks=[]', 'checks=["not a check"]'), "checks must be a list of Check"),
     (GOOD.replace("from harness.case import Case, Variant",
                   "from harness.case import Case, Check, Limit, Variant\nC = Check(id='c', kind='folklore', description='d', "
@@ -94,7 +100,7 @@ def test_a_variant_of_the_wrong_output_shape_is_one_line_and_the_rest_runs(tmp_p
                             "framework", "--output", output)
     assert completed.returncode == 1, completed.stdout[-3000:]
     assert ("error: {}/wrong_shape.py: variant 'two_outputs' builds a model whose output shape is (None, 2), but the "
-            "case's y has shape (40, 1)".format(cases)) in completed.stdout.splitlines()
+            "case's y has shape (40, 1) (README: \"Writing a case\")".format(cases)) in completed.stdout.splitlines()
     runs = {run["variant"]: run for case in json.load(open(output))["cases"] for run in case["runs"]}
     assert runs["two_outputs"]["status"] == "error" and runs["two_outputs"]["error"]["type"] == "CaseMistake"
     assert runs["first"]["status"] == "ok" and runs["second"]["status"] == "ok"
