@@ -92,6 +92,17 @@ def _initialise(fw: Framework, case: Case, variant: Variant, data: Dict[str, Any
     return model
 
 
+def _require_ready(fw: Framework, model: Any, variant: Variant) -> None:
+    """A model must be compiled and built before the harness can pin, hash and train it: a
+    subclassed model has no weights until it has seen an input shape."""
+    if getattr(model, "optimizer", None) is None:
+        raise CaseMistake("variant '{}': build returned {!r}, not a compiled model: call model.compile(...) "
+                          "before returning it".format(variant.name, model))
+    if not fw.weights(model):
+        raise CaseMistake("variant '{}': build returned a model without weights yet (a subclassed model is built by "
+                          "its first input): call it once on a batch, model(data['x'][:1]), before returning it".format(variant.name))
+
+
 def _checked_data(data: Any, pipeline: bool) -> Dict[str, Any]:
     if not isinstance(data, dict) or (not pipeline and not {"x", "y"} <= set(data)):
         raise CaseMistake("make_data must return a dict with 'x' and 'y' (and optionally 'x_val', 'y_val', "
@@ -212,9 +223,7 @@ def execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds:
         record["data"] = data_fingerprint(data)
         controlled = init_mode == CONTROLLED
         model = _initialise(fw, case, variant, data, profile, "pinned" if controlled else init_mode, seeds)
-        if getattr(model, "optimizer", None) is None:
-            raise CaseMistake("variant '{}': build returned {!r}, not a compiled model: call model.compile(...) "
-                              "before returning it".format(variant.name, model))
+        _require_ready(fw, model, variant)
         check_output_shape(fw, model, data.get("y"), variant)
         if learning_rate_scale != 1.0:
             fw.scale_learning_rate(model, learning_rate_scale)
