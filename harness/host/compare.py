@@ -41,6 +41,7 @@ from harness.contract import vocabulary
 from harness.contract.reading import Report, Run
 from harness.errors import UserError
 from harness.host import statistics
+from harness.contract.strict_json import decode_float
 from harness.contract.versions import satisfied
 
 ALPHA = 0.05
@@ -56,6 +57,10 @@ METHOD = {
             "Holm's correction over the quantities of one comparison",
     "alpha": ALPHA, "confidence": CONFIDENCE, "power": POWER, "relevant_effect_sd": RELEVANT,
 }
+
+
+# The quantities only a run's callbacks produce (see user_quantities).
+CALLBACK_QUANTITIES = ("best epoch", "final learning rate")
 
 
 def user_quantities(run: Run) -> Dict[str, Tuple[str, float]]:
@@ -482,6 +487,12 @@ def result_text(result: Dict[str, Any]) -> str:
         change = result["weight_change"]
         parts.append("largest final-weight change {} (L2 {:.4g} vs {:.4g})".format(
             change["name"], change["env_l2"], change["baseline_l2"]))
+    decided = [e for e in result["quantities"] if e["quantity"].startswith(CALLBACK_QUANTITIES)]
+    if decided:  # what early stopping or a schedule did, which the headline alone would hide
+        parts.append("what the callbacks did: " + ", ".join("{} {:.4g} vs {:.4g} ({})".format(
+            e["quantity"], decode_float(e["env_mean"]), decode_float(e["baseline_mean"]),
+            vocabulary.MATERIALITY_LABELS[e["materiality"]]) for e in result["quantities"]
+            if e["quantity"] == "epochs trained" or e in decided))
     return "; ".join(parts)
 
 

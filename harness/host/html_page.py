@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Sequence
 from harness.contract.vocabulary import materiality_label
 from harness.errors import UserError
 from harness.host.compare import gap_text, result_text
+from harness.host.present import NO_CHECKS
 from harness.host.present import legend
 
 LINE_STYLES = {"framework": "-", "pinned": "--"}
@@ -133,6 +134,8 @@ def render(comparison: Dict[str, Any]) -> str:
                                       ("name", "tensorflow", "keras", "keras_flavour", "backend", "python", "complete")) + "</tr>")
     parts.append("</table><h2>Checks</h2><table><tr><th>case</th><th>check</th><th>kind</th>"
                  + "".join("<th>{}</th>".format(e(n)) for n in names) + "</tr>")
+    if not comparison["checks"]:
+        parts.append('<tr><td colspan="{}">{}</td></tr>'.format(3 + len(names), e(NO_CHECKS)))
     for row in comparison["checks"]:
         cells = []
         for name in names:

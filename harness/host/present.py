@@ -13,6 +13,7 @@ from harness.host.compare import gap_text, result_text
 
 CHECK_COLUMNS = 3
 WIDTH = 100
+NO_CHECKS = "none declared (a case of your own model needs none: the comparison is the check)"
 
 
 def legend(comparison: Dict[str, Any]) -> List[str]:
@@ -66,8 +67,11 @@ def terminal(comparison: Dict[str, Any]) -> str:
                     lines.extend(_wrapped("expected: {} ({})".format(result["expected"]["reason"],
                                                                       result["expected"]["source"]), "        "))
     lines.append("")
-    lines.append("checks (verdict per environment; F/P = framework/pinned init when they differ)")
-    names = [e["name"] for e in comparison["environments"]]
+    if not comparison["checks"]:
+        lines.append("checks: " + NO_CHECKS)
+    else:
+        lines.append("checks (verdict per environment; F/P = framework/pinned init when they differ)")
+    names = [e["name"] for e in comparison["environments"]] if comparison["checks"] else []
     for start in range(0, len(names), CHECK_COLUMNS):  # blocks of environments keep 100 columns
         block = names[start:start + CHECK_COLUMNS]
         lines.append("  {:<41} ".format("") + " ".join("{:>14}".format(n[:14]) for n in block))
@@ -124,8 +128,11 @@ def markdown(comparison: Dict[str, Any]) -> str:
     lines = ["## Keras regression harness: comparison", ""]
     lines.append("**Gate: {}**".format("FAILED" if comparison["gate"]["failed"] else "passed"))
     lines.extend("- " + e(reason) for reason in comparison["gate"]["reasons"])
-    lines += ["", "### Checks", "", "| case / check | kind | " + " | ".join(e(n) for n in names) + " |",
-              "|---|---|" + "---|" * len(names)]
+    lines += ["", "### Checks", ""]
+    if not comparison["checks"]:
+        lines.append(NO_CHECKS)
+    else:
+        lines += ["| case / check | kind | " + " | ".join(e(n) for n in names) + " |", "|---|---|" + "---|" * len(names)]
     for row in comparison["checks"]:
         cells = [e(_check_cell(row["verdicts"].get(name))) for name in names]
         lines.append("| {} / {} | {} | {} |".format(e(row["case"]), e(row["check"]), e(row["kind"]), " | ".join(cells)))
