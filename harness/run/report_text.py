@@ -25,27 +25,41 @@ def _fixed(value: float) -> str:
     return "{:.4f}".format(value) if value == value else "nan"
 
 
+def _table(case: Case, title: str, cell: Any) -> List[str]:
+    """One row per variant, one column per run mode that trained, for repeat 0: ``cell(run)``."""
+    modes = [mode for mode in RUN_MODES if any(run.init_mode == mode and (mode != CONTROLLED or run.finished)
+                                               for run in case.runs)]
+    cells = {(run.variant, run.init_mode): cell(run) if run.finished else run.status
+             for run in case.runs if run.repeat == 0 and run.replica == 0}
+    width = max([len(name) for name in case.variants] + [24])
+    lines = ["  " + title, "    {:<{w}} ".format("variant", w=width) + "".join("{:>13}".format(mode) for mode in modes)]
+    for name in case.variants:
+        lines.append("    {:<{w}} ".format(name, w=width)
+                     + "".join("{:>13}".format(cells.get((name, mode), "-")) for mode in modes))
+    return lines
+
+
 def _final_table(case: Case) -> List[str]:
     """Final val_loss (or loss) per variant and init mode, for repeat 0; controlled runs only where
     one trained (a variant with nothing random in training skips its controlled run at once)."""
-    modes = [mode for mode in RUN_MODES if any(run.init_mode == mode and (mode != CONTROLLED or run.finished)
-                                               for run in case.runs)]
-    cells = {}
-    metric = "val_loss"
-    for run in case.runs:
-        if run.repeat == 0 and run.replica == 0:
-            final = run.final
-            if "val_loss" not in final and "loss" in final:
-                metric = "loss"
-            value = final.get("val_loss", final.get("loss", float("nan")))
-            cells[(run.variant, run.init_mode)] = _fixed(value) if run.finished else run.status
-    width = max([len(name) for name in case.variants] + [24])
-    lines = ["  final {} (repeat 0, document's seeds)".format(metric),
-             "    {:<{w}} ".format("variant", w=width) + "".join("{:>12}".format(mode) for mode in modes)]
-    for name in case.variants:
-        lines.append("    {:<{w}} ".format(name, w=width)
-                     + "".join("{:>12}".format(cells.get((name, mode), "-")) for mode in modes))
-    return lines
+    metric = "val_loss" if any("val_loss" in run.final for run in case.runs) else "loss"
+    return _table(case, "final {} (repeat 0, document's seeds)".format(metric),
+                  lambda run: _fixed(run.final.get(metric, float("nan"))))
+
+
+def _callbacks_table(case: Case) -> List[str]:
+    """What the case's callbacks did, where it has any: epochs trained, and the best epoch."""
+    trainings = [run.entry.get("training") or {} for run in case.runs]
+    names = sorted(set(name for training in trainings for name in training.get("callbacks", [])))
+    if not names:
+        return []
+
+    def cell(run: Any) -> str:
+        training = run.entry.get("training") or {}
+        return "{} (best {})".format(training.get("epochs_trained", "-"), training.get("best_epoch") or "-")
+    monitor = next((t["monitor"] for t in trainings if t.get("monitor")), "-")
+    return _table(case, "epochs trained (best epoch by {}), repeat 0; callbacks: {}".format(monitor, ", ".join(names)),
+                  cell)
 
 
 def _check_lines(check: Check) -> List[str]:
@@ -87,7 +101,7 @@ def render(document: Dict[str, Any]) -> str:
         lines.append("== {} — {}".format(case.id, case.title))
         lines.append("  {} run(s): {}{}".format(len(case.runs), ", ".join("{} {}".format(n, s) for s, n in sorted(statuses.items())),
                                                "" if case.complete else " (INCOMPLETE)"))
-        lines.extend(_final_table(case))
+        lines.extend(_final_table(case) + _callbacks_table(case))
         for check in case.checks:
             lines.extend(_check_lines(check))
         if case.determinism:
