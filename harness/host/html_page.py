@@ -50,11 +50,12 @@ def _pyplot() -> Any:
 
 
 def _band(series: Sequence[Sequence[float]]) -> Any:
-    """Mean, lowest and highest seed per epoch, over the seeds that reached that epoch."""
-    length = max(len(s) for s in series)
+    """Mean, lowest and highest seed per epoch while every seed still trains: past the shortest run
+    (early stopping) a mean over the seeds left would jump as each one stops."""
+    length = min(len(s) for s in series)
     epochs, mean, low, high = [], [], [], []
     for epoch in range(length):
-        values = [s[epoch] for s in series if epoch < len(s) and math.isfinite(s[epoch])]
+        values = [s[epoch] for s in series if math.isfinite(s[epoch])]
         if values:
             epochs.append(epoch + 1)
             mean.append(sum(values) / len(values))
@@ -83,8 +84,13 @@ def curves_figure(summaries: Sequence[Dict[str, Any]], environments: Sequence[st
                 epochs, mean, low, high = _band(series)
                 colour = colours.get(summary["env"], "C0")
                 axis.fill_between(epochs, low, high, color=colour, alpha=0.18, linewidth=0)
-                axis.plot(epochs, mean, color=colour, linestyle=LINE_STYLES.get(summary["init_mode"], ":"),
+                style = LINE_STYLES.get(summary["init_mode"], ":")
+                axis.plot(epochs, mean, color=colour, linestyle=style,
                           linewidth=1.8, label="{} {} (n={})".format(summary["env"], summary["init_mode"], len(series)))
+                for seed in series:  # a seed that trained on after the shortest run: its own thin line
+                    if len(seed) > len(epochs):
+                        axis.plot(range(len(epochs), len(seed) + 1), seed[len(epochs) - 1:], color=colour,
+                                  linestyle=style, linewidth=0.8, alpha=0.7)
             axis.set_title("{}: {}".format(variant, key), fontsize=10)
             axis.set_xlabel("epoch", fontsize=9)
             axis.grid(alpha=0.3)
@@ -166,7 +172,7 @@ def render(comparison: Dict[str, Any]) -> str:
     parts.append("</table>")
     if comparison["flags"]:
         parts.append("<h2>Flags</h2><ul>{}</ul>".format("".join("<li>{}</li>".format(e(f)) for f in comparison["flags"])))
-    parts.append("<h2>Curves and final values</h2><p>Line: mean over the seeds; band: lowest to highest seed; "
+    parts.append("<h2>Curves and final values</h2><p>Line: mean over the seeds; band: lowest to highest seed; thin lines: seeds that trained on after the shortest run stopped (early stopping); "
                  "solid: framework init, dashed: pinned init; one colour per environment.</p>")
     for case in sorted(set(s["case"] for s in comparison["summaries"])):
         summaries = [s for s in comparison["summaries"] if s["case"] == case]
