@@ -7,6 +7,7 @@ for the case's checks, which compare runs with each other.
 """
 
 import math
+import tempfile
 import time
 import traceback
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -209,8 +210,17 @@ def execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds:
             profile_name: str, learning_rate_scale: float = 1.0) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     """Run one variant once; never raises for a failure of the framework (it becomes data).
 
-    ``init_mode`` ``controlled`` is a pinned run with the training randomness switched off.
+    ``init_mode`` ``controlled`` is a pinned run with the training randomness switched off. The run
+    gets a folder of its own (``fw.run_folder``) for what its callbacks write, such as a
+    ModelCheckpoint: runs go two at a time and must not write over each other or the user's project.
     """
+    with tempfile.TemporaryDirectory(prefix="harness-run-") as folder:
+        fw.run_folder = folder
+        return _execute(fw, case, variant_name, init_mode, seeds, profile_name, learning_rate_scale)
+
+
+def _execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds: Seeds,
+             profile_name: str, learning_rate_scale: float) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     started = time.perf_counter()
     record = run_record()
     arrays = {}  # type: Dict[str, Any]

@@ -43,6 +43,8 @@ class Framework(object):
         self.Sequential = keras.models.Sequential
         self.Model = keras.models.Model
         self.Input = keras.layers.Input
+        # A temporary folder of the current run's own, for files its callbacks write (set per run).
+        self.run_folder = None  # type: Optional[str]
 
     # -- what is being tested -------------------------------------------------------------
     @property

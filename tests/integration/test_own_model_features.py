@@ -2,11 +2,13 @@
 outputs, sample weights with ReduceLROnPlateau, a tf.data pipeline and a Python generator; and the
 mistakes a user makes with them, each one line naming the file and the fix."""
 
+import glob
 import json
+import os
 
 import pytest
 
-from harness_process import run_harness
+from harness_process import ROOT, run_harness
 
 pytestmark = pytest.mark.framework
 
@@ -73,6 +75,13 @@ def generator(fw, data):
     return {"x": batches(), "steps_per_epoch": 4}
 
 
+def checkpoint(fw):
+    import os
+    assert os.path.isdir(fw.run_folder)  # the run's own folder: runs go two at a time
+    return fw.keras.callbacks.ModelCheckpoint(os.path.join(fw.run_folder, "best.weights.h5"), monitor="loss",
+                                              save_best_only=True, save_weights_only=True)
+
+
 def plateau(fw):
     return fw.keras.callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=0, min_delta=10.0)
 
@@ -80,7 +89,7 @@ def plateau(fw):
 CASE = Case(id="features", make_data=make_data, fit_options={"epochs": 4, "batch_size": 32}, variants=[
     Variant("subclassed", subclassed),
     Variant("two_outputs", two_outputs, fit_data=two_targets),
-    Variant("weighted_plateau", functional, callbacks=[plateau]),
+    Variant("weighted_plateau", functional, callbacks=[plateau, checkpoint]),
     Variant("dataset", functional, fit_data=dataset),
     Variant("generator", functional, fit_data=generator),
 ])
@@ -109,7 +118,8 @@ def test_what_real_training_code_uses_trains_and_is_recorded(tmp_path):
     rates = runs[("weighted_plateau", "pinned")]["training"]["learning_rate"]
     # The first epoch improves on nothing; every later one gains less than 10, so the rate halves after it.
     assert rates == pytest.approx([0.01, 0.01, 0.005, 0.0025])
-    assert runs[("weighted_plateau", "pinned")]["training"]["callbacks"] == ["ReduceLROnPlateau"]
+    assert runs[("weighted_plateau", "pinned")]["training"]["callbacks"] == ["ReduceLROnPlateau", "ModelCheckpoint"]
+    assert not list(tmp_path.glob("**/best.weights.h5")) and not glob.glob(os.path.join(ROOT, "**", "best.weights.h5"))
     assert "sample_weight" in runs[("weighted_plateau", "pinned")]["data"]
     for variant in ("dataset", "generator", "two_outputs"):
         pipeline = runs[(variant, "pinned")]
