@@ -15,7 +15,8 @@ from builders import report_with, run_result
 from harness_process import ROOT
 from harness.case import ExpectedChange
 from harness.host import compare, present, statistics
-from harness.contract import vocabulary
+from harness.contract import report, vocabulary
+from harness.contract.reading import Run
 from harness.contract.schema import COMPARISON_SCHEMA_PATH, load_schema
 from harness.contract.strict_json import to_plain
 
@@ -292,3 +293,20 @@ def test_seeds_needed_always_exceed_the_seeds_that_did_not_decide():
     entries = compare._decide(measured, False)
     assert {e["materiality"] for e in entries} == {"undetermined"}
     assert all(e["needed_seeds"] > 3 for e in entries)
+
+
+def _with_training(callbacks, best_epoch=2, rates=(0.01, 0.005)):
+    result = run_result("a", loss=(1.0, 0.5))
+    result.entry["training"] = report.training_record(5, 2, callbacks, "val_loss", best_epoch, list(rates))
+    return Run(result.entry)
+
+
+def test_what_callbacks_decided_is_judged_only_where_a_case_has_callbacks():
+    """The seed cases (no callbacks) keep their quantities; early stopping and schedules add theirs."""
+    plain = compare.user_quantities(_with_training([]))
+    assert "final learning rate" not in plain and not any(name.startswith("best epoch") for name in plain)
+    judged = compare.user_quantities(_with_training(["EarlyStopping", "ReduceLROnPlateau"]))
+    assert judged["best epoch (val_loss)"] == ("epochs", 2.0) and judged["final learning rate"] == ("learning_rate", 0.005)
+    assert judged["epochs trained"] == ("epochs", 2.0)
+    unreadable = compare.user_quantities(_with_training(["EarlyStopping"], best_epoch=None, rates=(None, None)))
+    assert "final learning rate" not in unreadable and not any(name.startswith("best epoch") for name in unreadable)
