@@ -104,8 +104,8 @@ def _require_ready(fw: Framework, model: Any, variant: Variant) -> None:
                           "its first input): call it once on a batch, model(data['x'][:1]), before returning it".format(variant.name))
 
 
-def _checked_data(data: Any, pipeline: bool) -> Dict[str, Any]:
-    if not isinstance(data, dict) or (not pipeline and not {"x", "y"} <= set(data)):
+def _checked_data(data: Any, own_inputs: bool) -> Dict[str, Any]:
+    if not isinstance(data, dict) or (not own_inputs and not {"x", "y"} <= set(data)):
         raise CaseMistake("make_data must return a dict with 'x' and 'y' (and optionally 'x_val', 'y_val', "
                           "'sample_weight'); it returned {}".format(
                               "keys {}".format(sorted(data)) if isinstance(data, dict) else type(data).__name__))
@@ -128,6 +128,13 @@ def fit_inputs(fw: Framework, case: Case, variant: Variant, data: Dict[str, Any]
         validation = (data["x_val"], data["y_val"])
         inputs["validation_data"] = validation + ((data["sample_weight_val"],) if "sample_weight_val" in data else ())
     return inputs
+
+
+def _arrays(x: Any) -> bool:
+    """Whether ``fit`` gets arrays (NumPy, tensors, data frames: one, or a list or dict of them), which it
+    batches and shuffles itself; anything else (a dataset, a generator) is a pipeline of the case's own."""
+    parts = list(x.values()) if isinstance(x, dict) else list(x) if isinstance(x, (list, tuple)) else [x]
+    return all(hasattr(part, "shape") for part in parts)
 
 
 def make_callbacks(fw: Framework, case: Case, variant: Variant) -> List[Any]:
@@ -188,8 +195,8 @@ def _first_non_finite(history: Dict[str, List[float]]) -> Any:
 def _control(fw: Framework, model: Any, options: Dict[str, Any], pipeline: bool, controlled: bool) -> Dict[str, Any]:
     """The run's training randomness as evidence; in a controlled run, switched off first.
 
-    ``fit`` shuffles arrays unless told not to (a dataset or generator it does not shuffle); a
-    case's own input pipeline is not inspected, so its runs cannot be controlled. A controlled run
+    ``fit`` shuffles arrays unless told not to (a dataset or generator it does not shuffle); an
+    input pipeline of the case's own is not inspected, so its runs cannot be controlled. A controlled run
     that finds nothing to switch off is the pinned run again, so it is skipped rather than spent.
     """
     shuffle = not pipeline and options.get("shuffle", True) is not False
@@ -197,7 +204,7 @@ def _control(fw: Framework, model: Any, options: Dict[str, Any], pipeline: bool,
     if not controlled:
         return training_randomness(layers, shuffle, fw.controllable, pipeline=pipeline)
     if pipeline:
-        raise Unsupported("the case's own input pipeline (fit_data) may draw random numbers (a shuffled dataset) "
+        raise Unsupported("the case's own input pipeline (fit_data: a dataset or generator) may draw random numbers "
                           "that the harness cannot switch off")
     if not layers and not shuffle:
         raise Unsupported("nothing to control: no Dropout-like layer and no shuffling, so the pinned run is this run")
@@ -228,8 +235,7 @@ def _execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds
         variant = case.variant(variant_name)
         profile = case.profile_options(profile_name)
         fw.seed(seeds.numpy, seeds.python, seeds.framework)
-        pipeline = (variant.fit_data or case.fit_data) is not None
-        data = _checked_data(case.data(np.random.mtrand._rand, profile), pipeline)
+        data = _checked_data(case.data(np.random.mtrand._rand, profile), (variant.fit_data or case.fit_data) is not None)
         record["data"] = data_fingerprint(data)
         controlled = init_mode == CONTROLLED
         model = _initialise(fw, case, variant, data, profile, "pinned" if controlled else init_mode, seeds)
@@ -245,9 +251,13 @@ def _execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds
         built = time.perf_counter()
         record["timing"]["build_s"] = built - started
         options = fit_options(case, variant, profile)
+        inputs = fit_inputs(fw, case, variant, data)
+        pipeline = not _arrays(inputs["x"])
+        if pipeline:  # a dataset or generator batches itself, and TF 1.x's fit refuses a batch_size with one
+            options.pop("batch_size", None)
         record["training_randomness"] = _control(fw, model, options, pipeline, controlled)
         callbacks = make_callbacks(fw, case, variant)
-        history, rates = fw.fit(model, fit_inputs(fw, case, variant, data), options, callbacks)
+        history, rates = fw.fit(model, inputs, options, callbacks)
         record["timing"]["fit_s"] = time.perf_counter() - built
         record["history"] = history
         record["training"] = _training(options, history, callbacks, rates)

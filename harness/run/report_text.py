@@ -42,9 +42,11 @@ def _table(case: Case, title: str, cell: Any) -> List[str]:
 def _final_table(case: Case) -> List[str]:
     """Final val_loss (or loss) per variant and init mode, for repeat 0; controlled runs only where
     one trained (a variant with nothing random in training skips its controlled run at once)."""
-    metric = "val_loss" if any("val_loss" in run.final for run in case.runs) else "loss"
-    return _table(case, "final {} (repeat 0, document's seeds)".format(metric),
-                  lambda run: _fixed(run.final.get(metric, float("nan"))))
+    finals = [run.final for run in case.runs if run.finished]
+    validated = [("val_loss" in final) for final in finals]
+    title = "val_loss" if all(validated) else "loss" if not any(validated) else "val_loss (loss without validation)"
+    return _table(case, "final {} (repeat 0, document's seeds)".format(title),
+                  lambda run: _fixed(run.final.get("val_loss", run.final.get("loss", float("nan")))))
 
 
 def _callbacks_table(case: Case) -> List[str]:

@@ -121,12 +121,15 @@ def test_what_real_training_code_uses_trains_and_is_recorded(tmp_path):
     assert runs[("weighted_plateau", "pinned")]["training"]["callbacks"] == ["ReduceLROnPlateau", "ModelCheckpoint"]
     assert not list(tmp_path.glob("**/best.weights.h5")) and not glob.glob(os.path.join(ROOT, "**", "best.weights.h5"))
     assert "sample_weight" in runs[("weighted_plateau", "pinned")]["data"]
-    for variant in ("dataset", "generator", "two_outputs"):
+    # fit_data returning arrays (two targets) is trained, shuffled and controlled like make_data's arrays.
+    assert runs[("two_outputs", "pinned")]["training_randomness"]["shuffle"] is True
+    assert runs[("two_outputs", "controlled")]["training_randomness"]["switched_off"] == ["shuffle"]
+    for variant in ("dataset", "generator"):
         pipeline = runs[(variant, "pinned")]
         assert pipeline["training_randomness"]["pipeline"] is True and pipeline["training_randomness"]["shuffle"] is False
         assert len(pipeline["history"]["loss"]) == 4
         controlled = runs[(variant, "controlled")]
-        assert controlled["status"] == "skipped" and "input pipeline (fit_data)" in controlled["error"]["message"]
+        assert controlled["status"] == "skipped" and "input pipeline (fit_data: a dataset or generator)" in controlled["error"]["message"]
     assert "val_loss" in runs[("dataset", "pinned")]["history"]
 
 
