@@ -76,3 +76,14 @@ def test_several_inputs_are_fingerprinted_one_by_one():
     found = data_fingerprint({"x": [a, b], "x_val": {"age": a}, "y": b, "note": "text"})
     assert sorted(found) == ["x[0]", "x[1]", "x_val.age", "y"]
     assert found["x[0]"]["hash"] != found["x[1]"]["hash"] and found["x[0]"]["hash"] == found["x_val.age"]["hash"]
+
+
+def test_the_best_epoch_is_the_first_to_reach_the_best_value():
+    """As EarlyStopping counts it: a later epoch that only ties is not an improvement."""
+    from types import SimpleNamespace
+    from harness.run.execution import _training
+    history = {"loss": [0.9, 0.5, 0.5, 0.6], "val_accuracy": [0.5, 0.75, 0.75, 0.75]}
+    watching = SimpleNamespace(monitor="val_accuracy", mode="max")
+    assert _training({"epochs": 10}, history, [watching], [0.1] * 4)["best_epoch"] == 2
+    plain = _training({"epochs": 4}, history, [], [0.1] * 4)
+    assert plain["monitor"] == "loss" and plain["best_epoch"] == 2 and not plain["stopped_early"]

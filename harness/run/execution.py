@@ -174,7 +174,8 @@ def _training(options: Dict[str, Any], history: Dict[str, List[float]], callback
     trained = max((len(series) for series in history.values()), default=0)
     monitor, higher = _monitored(callbacks, history)
     values = [(value, epoch) for epoch, value in enumerate(history.get(monitor, []), 1) if math.isfinite(value)]
-    best = (max(values) if higher else min(values))[1] if values else None
+    # The first epoch that reached the best value, as EarlyStopping counts it (accuracies tie often).
+    best = (max(values, key=lambda item: (item[0], -item[1])) if higher else min(values))[1] if values else None
     requested = options.get("epochs", 1)
     return training_record(requested if isinstance(requested, int) else None, trained,
                            [type(callback).__name__ for callback in callbacks], monitor, best, rates[:trained])
