@@ -38,14 +38,13 @@ class Matrix(object):
         except OSError as error:
             raise UserError("{}: cannot read the harness's environment table ({}); reinstall the harness".format(
                 path, error.strerror))
-        self.tox = parser["tox"]
-        self.testenv = parser["testenv"]
-        self.envs = [env for item in _items(self.tox["env_list"]) for env in expand(item)]
+        self.parser = parser
+        self.envs = [env for item in _items(parser["tox"]["env_list"]) for env in expand(item)]
 
     def lines(self, section: str, key: str) -> List[str]:
         """A setting's lines, without those meant only for the harness's own test environments."""
         kept = []
-        for line in self._section(section)[key].strip().splitlines():
+        for line in self.parser[section][key].strip().splitlines():
             match = _FACTOR_PREFIX.match(line.strip())
             if match:
                 factors = [f for f in match.group(1).split(",") if f not in _OWN_FACTORS]
@@ -54,9 +53,6 @@ class Matrix(object):
                 line = "{}: {}".format(",".join(factors), match.group(2))
             kept.append(line.strip())
         return kept
-
-    def _section(self, name: str) -> configparser.SectionProxy:
-        return self.tox if name == "tox" else self.testenv
 
 
 def _items(text: str) -> List[str]:
@@ -126,7 +122,7 @@ def tox_ini(envs: Sequence[str], requirement: str, extra_deps: Sequence[str] = (
         "env_list": block(envs),
         "labels": block(matrix.lines("tox", "labels")),
         "base_python": block(matrix.lines("testenv", "base_python")),
-        "deps": block(["{}".format(requirement)] + list(extra_deps) + matrix.lines("testenv", "deps")),
+        "deps": block([requirement] + list(extra_deps) + matrix.lines("testenv", "deps")),
         "pass_env": block(matrix.lines("testenv", "pass_env")),
         "set_env": block(matrix.lines("testenv", "set_env")),
     }

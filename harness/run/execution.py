@@ -10,7 +10,7 @@ import math
 import tempfile
 import time
 import traceback
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -112,11 +112,10 @@ def _checked_data(data: Any, own_inputs: bool) -> Dict[str, Any]:
     return data
 
 
-def fit_inputs(fw: Framework, case: Case, variant: Variant, data: Dict[str, Any]) -> Dict[str, Any]:
-    """``model.fit``'s input arguments: the case's ``fit_data`` pipeline, or the arrays of ``data``."""
-    pipeline = variant.fit_data or case.fit_data
-    if pipeline is not None:
-        inputs = pipeline(fw, data)
+def fit_inputs(fw: Framework, fit_data: Optional[Callable[..., Any]], data: Dict[str, Any]) -> Dict[str, Any]:
+    """``model.fit``'s input arguments: what the case's ``fit_data`` returns, or the arrays of ``data``."""
+    if fit_data is not None:
+        inputs = fit_data(fw, data)
         if not isinstance(inputs, Mapping) or "x" not in inputs:
             raise CaseMistake("fit_data must return model.fit's input arguments as a dict with 'x', e.g. "
                               "{{'x': dataset}}; it returned {}".format(type(inputs).__name__))
@@ -236,7 +235,8 @@ def _execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds
         variant = case.variant(variant_name)
         profile = case.profile_options(profile_name)
         fw.seed(seeds.numpy, seeds.python, seeds.framework)
-        data = _checked_data(case.data(np.random.mtrand._rand, profile), (variant.fit_data or case.fit_data) is not None)
+        fit_data = variant.fit_data or case.fit_data
+        data = _checked_data(case.data(np.random.mtrand._rand, profile), fit_data is not None)
         record["data"] = data_fingerprint(data)
         controlled = init_mode == CONTROLLED
         model = _initialise(fw, case, variant, data, profile, "pinned" if controlled else init_mode, seeds)
@@ -252,7 +252,7 @@ def _execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds
         built = time.perf_counter()
         record["timing"]["build_s"] = built - started
         options = fit_options(case, variant, profile)
-        inputs = fit_inputs(fw, case, variant, data)
+        inputs = fit_inputs(fw, fit_data, data)
         pipeline = not _arrays(inputs["x"])
         if pipeline:  # a dataset or generator batches itself, and TF 1.x's fit refuses a batch_size with one
             options.pop("batch_size", None)
