@@ -311,7 +311,7 @@ class Check(object):
 
 
 class Variant(object):
-    """One model of a case.
+    """One model of a case, or one program that computes instead of training.
 
     ``build(fw, data, profile, **options)`` (or ``build(fw, data)``) returns a compiled model;
     ``fit_options`` are passed to the case's training (epochs, batch size...) over the case's;
@@ -319,12 +319,15 @@ class Variant(object):
     ``initial_weights``, when given, says how the variant's starting weights relate to another
     variant's: ``(base_variant, transform)``; the harness builds the base first in the same
     process, as the document's script does, and sets ``transform(base_weights)``.
+    ``compute(fw)``, given instead of ``build``, is a program whose result (a dict) the case's checks
+    read from the run's arrays as ``arrays["rules"]``: a family of rules (:mod:`harness.rules`) on
+    pinned weights, which needs one run per environment, not seeds and init modes.
     """
 
     def __init__(
         self,
         name: str,
-        build: Callable[..., Any],
+        build: Optional[Callable[..., Any]] = None,
         description: str = "",
         options: Optional[Mapping[str, Any]] = None,
         fit_options: Optional[Mapping[str, Any]] = None,
@@ -332,11 +335,15 @@ class Variant(object):
         pinned_weights: Optional[Callable[[Any, Sequence[Any]], list]] = None,
         callbacks: Sequence[Callable[[Any], Any]] = (),
         fit_data: Optional[Callable[[Any, Dict[str, Any]], Mapping[str, Any]]] = None,
+        compute: Optional[Callable[[Any], Dict[str, Any]]] = None,
         **unknown: Any
     ) -> None:
         _reject_unknown("Variant", unknown, _fields(Variant))
         _require_id("a variant's name", name)
-        _require_callable("variant '{}': build".format(name), build)
+        _require((build is None) != (compute is None),
+                 "variant '{}' needs build=<function returning a compiled model> (or compute=, for a family of "
+                 "rules), exactly one of them".format(name))
+        _require_callable("variant '{}': {}".format(name, "build" if compute is None else "compute"), build or compute)
         _require_fit_options("variant '{}'".format(name), fit_options or {})
         _require_factories("variant '{}'".format(name), callbacks)
         if fit_data is not None:
@@ -357,6 +364,7 @@ class Variant(object):
         self.pinned_weights = pinned_weights
         self.callbacks = tuple(callbacks)
         self.fit_data = fit_data
+        self.compute = compute
 
     def model(self, fw: Any, data: Dict[str, Any], profile: Dict[str, Any]) -> Any:
         """The variant's model, built by its ``build`` (which may leave out ``profile``)."""
@@ -423,7 +431,11 @@ class Case(object):
         names = [variant.name for variant in variants]
         duplicated = sorted(set(name for name in names if names.count(name) > 1))
         _require(not duplicated, "case '{}': variant names repeat: {}".format(id, duplicated))
-        _require(callable(make_data), "case '{}': make_data must be a function make_data(rng) returning "
+        computes = all(variant.compute is not None for variant in variants)
+        _require(computes == any(variant.compute is not None for variant in variants),
+                 "case '{}': variants that compute (rules) and variants that train cannot share a case".format(id))
+        _require(callable(make_data) or (computes and make_data is None),
+                 "case '{}': make_data must be a function make_data(rng) returning "
                  "{{'x': ..., 'y': ...}}. Received: {!r}".format(id, make_data), OWN_MODEL)
         _require_fit_options("case '{}'".format(id), fit_options or {})
         _require_factories("case '{}'".format(id), callbacks)
@@ -472,6 +484,7 @@ class Case(object):
         self.expected_changes = tuple(expected_changes)
         self.callbacks = tuple(callbacks)
         self.fit_data = fit_data
+        self.computes = computes
 
     def data(self, rng: Any, profile: Dict[str, Any]) -> Dict[str, Any]:
         """The case's data, made by its ``make_data`` (which may leave out ``profile``)."""

@@ -9,14 +9,15 @@ Verdicts, per init mode and seed and then for the check as a whole:
 - ``noise``: it fails, but by no more than ``NOISE_MARGIN`` times the environment's own
   run-to-run noise (see ``Check.compares_variants``): this environment cannot tell;
 - ``error``: a run it needs did not finish (crashed, timed out), so nothing can be judged;
-- ``skipped``: a run it needs was skipped (the feature does not exist in this version).
+- ``skipped``: a run it needs was skipped, or its measure raised :class:`harness.case.Unsupported`
+  (the feature does not exist in this version).
 """
 
 import collections
 import math
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from harness.case import Case, Check, KnownFailure, Measurement
+from harness.case import Case, Check, KnownFailure, Measurement, Unsupported
 from harness.contract import report
 from harness.contract.strict_json import to_plain
 from harness.run.run_result import RunResult
@@ -51,6 +52,8 @@ def measure(check: Check, runs: Mapping[str, RunResult]) -> Measurement:
     """
     try:
         measured = check.measure(runs)
+    except Unsupported:  # what it measures does not exist in this version: skipped, not an error
+        raise
     except Exception as error:
         raise MeasureError("measure raised {}: {}".format(type(error).__name__, error))
     if isinstance(measured, Measurement):
@@ -84,7 +87,7 @@ def run_to_run_noise(check: Check, replicas: Replicas) -> Optional[float]:
             if all(run.finished for run in pair):
                 try:
                     value = measure(check, {first: pair[0], second: pair[1]}).value
-                except MeasureError:
+                except (MeasureError, Unsupported):
                     continue  # the check's own groups report the broken measure
                 if not math.isnan(value):
                     values.append(value)
@@ -113,6 +116,8 @@ def judge_group(check: Check, init_mode: str, repeat: int, runs: Mapping[str, Ru
             ", ".join("{} ({})".format(name, runs[name].status) for name in unfinished)))
     try:
         measurement = measure(check, {name: runs[name] for name in check.variants})
+    except Unsupported as missing:
+        return unjudged("skipped", str(missing))
     except MeasureError as error:
         return unjudged("error", str(error))
     if measurement.evidence == 0:

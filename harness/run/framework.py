@@ -149,15 +149,51 @@ class Framework(object):
             import torch
             torch.manual_seed(framework_seed)
 
-    def optimizer(self, name: str, learning_rate: float) -> Any:
-        """An optimiser by class name; Keras 2.2.4 spells the rate ``lr``, Keras 3 ``learning_rate``."""
+    def optimizer(self, name: str, learning_rate: Any, **options: Any) -> Any:
+        """An optimiser by class name; Keras 2.2.4 spells the rate ``lr``, Keras 3 ``learning_rate``.
+
+        An option this version's optimizer does not take (``global_clipnorm`` before TF 2.4,
+        ``weight_decay`` before the optimizers of TF 2.11) is :class:`Unsupported`, not an error.
+        """
         cls = getattr(self.keras.optimizers, name, None)
         if cls is None:
             raise Unsupported("keras.optimizers has no {} in Keras {}".format(name, self.keras_version))
-        try:
-            return cls(learning_rate=learning_rate)
-        except TypeError:
-            return cls(lr=learning_rate)
+        for spelling in ("learning_rate", "lr"):
+            try:
+                return cls(**dict(options, **{spelling: learning_rate}))
+            except TypeError as error:
+                refused = [option for option in list(options) + [spelling] if option in str(error)]
+                if refused and refused != [spelling]:
+                    raise Unsupported("{} in Keras {} takes no {}".format(name, self.keras_version, refused[0]))
+                if not refused:
+                    raise
+        raise Unsupported("{} in Keras {} takes no learning rate argument".format(name, self.keras_version))
+
+    def to_numpy(self, value: Any) -> np.ndarray:
+        """A tensor's value: read through the session in a TF 1.x graph, converted by Keras 3 from any
+        backend, read directly from an eager tensor."""
+        if self.keras_generation == 3:
+            return np.asarray(self.keras.ops.convert_to_numpy(value))
+        if hasattr(value, "numpy"):
+            return np.asarray(value.numpy())
+        return np.asarray(self.keras.backend.eval(value))
+
+    @staticmethod
+    def evaluate(model: Any, x: Any, y: Any = None, **options: Any) -> List[float]:
+        """``evaluate`` as a list, loss first (a model without metrics returns a bare number)."""
+        options.setdefault("verbose", 0)
+        values = model.evaluate(x, y, **options)
+        return [float(value) for value in (values if isinstance(values, (list, tuple)) else [values])]
+
+    def fit_pipeline(self, model: Any, pipeline: Any, steps_per_epoch: int, **options: Any) -> Dict[str, List[float]]:
+        """``fit`` on a generator or Sequence, through ``fit_generator`` where ``fit`` takes no generator
+        (standalone Keras 2.2): the history, one spelling per key."""
+        options.setdefault("verbose", 0)
+        if self.flavour == "keras" and self.keras_version.startswith("2.2"):
+            history = model.fit_generator(pipeline, steps_per_epoch=steps_per_epoch, shuffle=False, **options)
+        else:
+            history = model.fit(pipeline, steps_per_epoch=steps_per_epoch, **options)
+        return {HISTORY_ALIASES.get(key, key): [float(v) for v in values] for key, values in history.history.items()}
 
     def fit(self, model: Any, inputs: Mapping[str, Any], options: Mapping[str, Any],
             callbacks: Sequence[Any] = ()) -> Tuple[Dict[str, List[float]], List[Optional[float]]]:

@@ -6,7 +6,9 @@ report can say whether the environment is bitwise deterministic. With controlled
 repeat 0 runs once more with the training randomness switched off (``controlled``): one run per
 variant is enough for compare to tell a changed RNG from changed arithmetic, since the two
 environments then run the same computation from the same weights. Runs are planned case by case,
-repeat 0 first, so a case's checks can be judged as soon as its last run is in.
+repeat 0 first, so a case's checks can be judged as soon as its last run is in. A case that
+computes (a family of rules on pinned weights, :mod:`harness.rules`) draws nothing from the seeds
+or the framework's initialisers, so it runs once, as pinned repeat 0, whatever the settings.
 """
 
 from typing import List, Sequence
@@ -39,6 +41,9 @@ def plan(cases: Sequence[Case], settings: Settings) -> List[RunKey]:
     """Every run, case by case, repeat 0 (and its determinism re-run) first."""
     keys = []
     for index, case in enumerate(cases):
+        if case.computes:
+            keys.extend(RunKey(index, variant.name, "pinned", 0, 0) for variant in case.variants)
+            continue
         for repeat in range(settings.repeats):
             replicas = 2 if (repeat == 0 and settings.determinism_reruns) else 1
             for replica in range(replicas):

@@ -43,6 +43,8 @@ def _final_table(case: Case) -> List[str]:
     """Final val_loss (or loss) per variant and init mode, for repeat 0; controlled runs only where
     one trained (a variant with nothing random in training skips its controlled run at once)."""
     finals = [run.final for run in case.runs if run.finished]
+    if not any(finals):  # nothing trained: a family of rules, whose checks are its results
+        return []
     validated = [("val_loss" in final) for final in finals]
     title = "val_loss" if all(validated) else "loss" if not any(validated) else "val_loss (loss without validation)"
     return _table(case, "final {} (repeat 0, document's seeds)".format(title),
@@ -77,6 +79,8 @@ def _check_lines(check: Check) -> List[str]:
             where = "; first divergence: {} (max |Δ| {})".format(
                 group.first_divergence, _number(_float(group.details.get(group.first_divergence))))
         reason = "; " + group.reason if group.reason else ""
+        if group.details.get("raised"):  # a rule whose documented call raised: what it raised
+            reason += "; raised " + printable(group.details["raised"])
         known = "; known: " + group.known_failure["reason"] if group.known_failure else ""
         lines.append("         {} repeat {}: {} measured {}{}{}{}".format(
             group.init_mode, group.repeat, group.verdict, _number(group.measured), where, reason, known))

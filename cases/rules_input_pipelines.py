@@ -1,0 +1,176 @@
+"""Rule family: input pipelines.
+
+The same batches, in the same order, given to fit as NumPy arrays, as a tf.data.Dataset (where the
+backend has it), as a Python generator and as a keras.utils.Sequence (PyDataset in Keras 3), train
+the same model: same loss history, same validation loss, same final weights, with sample_weight,
+class_weight and validation_data too. Users move from arrays to a pipeline when their data grows and
+expect nothing else to change.
+"""
+
+import numpy as np
+
+from harness.case import Unsupported
+from harness.rules import Rule, family, pin, refused, uniform
+
+SAMPLES, BATCH, EPOCHS, CLASSES = 20, 8, 2, 3  # 20 = 8 + 8 + 4: the last batch is partial
+
+
+def _problem(rng, classify=False):
+    x = uniform(rng, SAMPLES, 4)
+    y = rng.randint(0, CLASSES, size=SAMPLES) if classify else uniform(rng, SAMPLES, 2)
+    return x, y, rng.uniform(0.2, 2.0, size=SAMPLES).astype(np.float32)
+
+
+def _model(fw, rng_state, classify=False):
+    """A pinned Dense model; ``rng_state`` makes both sides' weights the same numbers."""
+    inputs = fw.Input(shape=(4,))
+    if classify:
+        outputs = fw.layers.Dense(CLASSES, activation="softmax")(inputs)
+        loss = "sparse_categorical_crossentropy"
+    else:
+        outputs = fw.layers.Dense(2)(inputs)
+        loss = "mse"
+    model = fw.Model(inputs, outputs)
+    model.compile(optimizer=fw.optimizer("SGD", 0.1), loss=loss)
+    rng = np.random.RandomState(rng_state)
+    pin(model, rng)
+    return model
+
+
+def _batches(*arrays):
+    return [tuple(array[start:start + BATCH] for array in arrays) for start in range(0, SAMPLES, BATCH)]
+
+
+def _generator(*arrays):
+    batches = _batches(*arrays)
+
+    def forever():
+        while True:
+            for batch in batches:
+                yield batch
+    return forever()
+
+
+def _sequence(fw, *arrays):
+    batches = _batches(*arrays)
+    base = getattr(fw.keras.utils, "PyDataset", None) or fw.keras.utils.Sequence
+
+    class Batches(base):
+        def __init__(self):
+            super(Batches, self).__init__()
+
+        def __len__(self):
+            return len(batches)
+
+        def __getitem__(self, index):
+            return batches[index]
+    return Batches()
+
+
+def _dataset(fw, *arrays):
+    if fw.tf is None:
+        raise Unsupported("tf.data needs TensorFlow, which this environment does not have")
+    return fw.tf.data.Dataset.from_tensor_slices(tuple(arrays) if len(arrays) > 1 else arrays[0]).batch(BATCH)
+
+
+def _pipeline(fw, kind, *arrays):
+    return {"dataset": lambda: _dataset(fw, *arrays), "generator": lambda: _generator(*arrays),
+            "sequence": lambda: _sequence(fw, *arrays)}[kind]()
+
+
+def _fit(fw, model, kind, arrays, **options):
+    """fit on ``arrays`` (x, y[, sample_weight]) as ``kind``; the history."""
+    if kind == "arrays":
+        x, y = arrays[:2]
+        extra = {"sample_weight": arrays[2]} if len(arrays) == 3 else {}
+        history = model.fit(x, y, batch_size=BATCH, epochs=EPOCHS, shuffle=False, verbose=0, **dict(options, **extra))
+        return {key: [float(v) for v in values] for key, values in history.history.items()}
+    return fw.fit_pipeline(model, _pipeline(fw, kind, *arrays), -(-SAMPLES // BATCH), epochs=EPOCHS, shuffle=False,
+                           **options)
+
+
+def same_training(kind, weighted=False, classify=False, class_weight=None):
+    """``kind`` of pipeline against arrays: the loss history and the final weights."""
+    def compute(fw, rng):
+        x, y, w = _problem(rng, classify)
+        arrays = (x, y, w) if weighted else (x, y)
+        state = rng.randint(2 ** 31)
+        options = {"class_weight": class_weight} if class_weight else {}
+        reference = _model(fw, state, classify)
+        want = _fit(fw, reference, "arrays", arrays, **options)
+        model = _model(fw, state, classify)
+        got = _fit(fw, model, kind, arrays, **options)
+        found = {"loss": (got["loss"], want["loss"])}
+        for index, (a, b) in enumerate(zip(model.get_weights(), reference.get_weights())):
+            found["weight {}".format(index)] = (a, b)
+        return found
+    return compute
+
+
+def same_validation(kind):
+    """Validation data as ``kind`` against arrays: the val_loss history."""
+    def compute(fw, rng):
+        x, y, _ = _problem(rng)
+        x_val, y_val, _ = _problem(rng)
+        state = rng.randint(2 ** 31)
+        want = _model(fw, state).fit(x, y, batch_size=BATCH, epochs=EPOCHS, shuffle=False, verbose=0,
+                                      validation_data=(x_val, y_val)).history["val_loss"]
+        validation = _pipeline(fw, kind, x_val, y_val)
+        steps = {"validation_steps": -(-SAMPLES // BATCH)} if kind == "generator" else {}
+        model = _model(fw, state)
+        got = refused("validation_data as a {}".format(kind), lambda: model.fit(
+            x, y, batch_size=BATCH, epochs=EPOCHS, shuffle=False, verbose=0, validation_data=validation,
+            **steps)).history["val_loss"]
+        return got, want
+    return compute
+
+
+def dataset_evaluate_predict(fw, rng):
+    x, y, _ = _problem(rng)
+    model = _model(fw, rng.randint(2 ** 31))
+    dataset = _dataset(fw, x, y)
+    return {"evaluate": (fw.evaluate(model, dataset), fw.evaluate(model, x, y, batch_size=BATCH)),
+            "predict": (model.predict(_dataset(fw, x), verbose=0), model.predict(x, batch_size=BATCH, verbose=0))}
+
+
+def validation_split(fw, rng):
+    """validation_split=0.2 holds out the last 20% of the arrays, before any shuffling."""
+    x, y, _ = _problem(rng)
+    state = rng.randint(2 ** 31)
+    split = _model(fw, state).fit(x, y, batch_size=BATCH, epochs=EPOCHS, shuffle=False, verbose=0,
+                                   validation_split=0.2).history
+    explicit = _model(fw, state).fit(x[:16], y[:16], batch_size=BATCH, epochs=EPOCHS, shuffle=False, verbose=0,
+                                      validation_data=(x[16:], y[16:])).history
+    return {"loss": (split["loss"], explicit["loss"]), "val_loss": (split["val_loss"], explicit["val_loss"])}
+
+
+WEIGHTS = {0: 1.0, 1: 3.0, 2: 0.5}
+
+CASE = family(
+    "rules_input_pipelines", "Rule family: input pipelines",
+    "The same batches as NumPy arrays, a tf.data.Dataset, a generator and a Sequence/PyDataset train the same model.",
+    [
+        Rule("dataset_fit", "a tf.data.Dataset of the same batches trains as the arrays do", same_training("dataset")),
+        Rule("generator_fit", "a generator of the same batches (steps_per_epoch) trains as the arrays do",
+             same_training("generator")),
+        Rule("sequence_fit", "a keras.utils.Sequence / PyDataset of the same batches trains as the arrays do",
+             same_training("sequence")),
+        Rule("dataset_sample_weight", "(x, y, sample_weight) batches of a Dataset weight the loss as sample_weight= "
+             "does", same_training("dataset", weighted=True)),
+        Rule("generator_sample_weight", "(x, y, sample_weight) batches of a generator weight the loss as "
+             "sample_weight= does", same_training("generator", weighted=True)),
+        Rule("sequence_sample_weight", "(x, y, sample_weight) batches of a Sequence weight the loss as "
+             "sample_weight= does", same_training("sequence", weighted=True)),
+        Rule("dataset_class_weight", "class_weight applies to a Dataset's batches as to arrays",
+             same_training("dataset", classify=True, class_weight=WEIGHTS)),
+        Rule("generator_class_weight", "class_weight applies to a generator's batches as to arrays",
+             same_training("generator", classify=True, class_weight=WEIGHTS)),
+        Rule("dataset_validation_data", "validation_data as a Dataset gives the val_loss the arrays give",
+             same_validation("dataset")),
+        Rule("generator_validation_data", "validation_data as a generator (validation_steps) gives the val_loss the "
+             "arrays give", same_validation("generator")),
+        Rule("dataset_evaluate_predict", "evaluate and predict on a Dataset agree with the arrays",
+             dataset_evaluate_predict),
+        Rule("validation_split", "validation_split=0.2 trains on the first 80% and validates on the last 20%",
+             validation_split),
+    ])

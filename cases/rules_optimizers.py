@@ -1,0 +1,149 @@
+"""Rule family: optimisers against their closed form.
+
+A step of each optimiser on a one-layer linear model under mean squared error, whose gradient
+NumPy computes exactly, moves the weights as the optimiser's documented update rule says
+(harness.reference.optimizer_steps): with and without clipping, with a learning-rate schedule and
+weight decay where the version has them; and fit, train_on_batch and a hand-written training loop
+take the same steps. Users depend on an optimizer option doing what it says: one silently
+ignored (clipping, decay) trains a different model with no error.
+"""
+
+import numpy as np
+
+from harness import reference as ref
+from harness.case import Unsupported
+from harness.rules import Rule, family, uniform
+
+SAMPLES, FEATURES, OUTPUTS = 8, 3, 2
+
+
+def _problem(rng, scale=1.0):
+    """Data and pinned weights of the tiny linear regression; ``scale`` makes gradients large."""
+    x = uniform(rng, SAMPLES, FEATURES, scale=scale)
+    y = uniform(rng, SAMPLES, OUTPUTS, scale=scale)
+    return x, y, [uniform(rng, FEATURES, OUTPUTS), uniform(rng, OUTPUTS)]
+
+
+def _gradients(x, y, bias=True):
+    """Exact gradients of mean squared error (mean over samples and outputs) of x @ W (+ b)."""
+    def gradients_of(weights):
+        residual = x @ weights[0] + (weights[1] if bias else 0.0) - y
+        scale = 2.0 / residual.size
+        return [scale * x.T @ residual] + ([scale * residual.sum(axis=0)] if bias else [])
+    return gradients_of
+
+
+def _model(fw, optimizer, weights):
+    inputs = fw.Input(shape=(FEATURES,))
+    model = fw.Model(inputs, fw.layers.Dense(OUTPUTS, use_bias=len(weights) == 2)(inputs))
+    model.compile(optimizer=optimizer, loss="mse")
+    model.set_weights(weights)
+    return model
+
+
+def _trained(fw, optimizer, weights, x, y, steps):
+    model = _model(fw, optimizer, weights)
+    for _ in range(steps):
+        model.train_on_batch(x, y)
+    return model.get_weights()
+
+
+def closed_form(name, steps=2, scale=1.0, bias=True, **options):
+    """``steps`` train_on_batch calls of optimizer ``name`` against its NumPy update rule."""
+    def compute(fw, rng):
+        x, y, weights = _problem(rng, scale)
+        weights = weights[:1 + bias]
+        optimizer = fw.optimizer(name, 0.05, **options)
+        reference_options = dict(options)
+        if name == "Adagrad":  # the documented starting accumulator, which versions choose differently
+            reference_options["initial_accumulator_value"] = float(optimizer.get_config().get("initial_accumulator_value", 0.0))
+        got = _trained(fw, optimizer, weights, x, y, steps)
+        want = ref.optimizer_steps(name, weights, _gradients(x, y, bias), steps, 0.05, **reference_options)
+        return {"kernel": (got[0], want[0])} if not bias else {"kernel": (got[0], want[0]), "bias": (got[1], want[1])}
+    return compute
+
+
+def learning_rate_schedule(fw, rng):
+    schedules = getattr(fw.keras.optimizers, "schedules", None)
+    if schedules is None or not hasattr(schedules, "ExponentialDecay"):
+        raise Unsupported("keras.optimizers.schedules.ExponentialDecay does not exist in Keras {}".format(fw.keras_version))
+    x, y, weights = _problem(rng)
+    schedule = schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5)
+    got = _trained(fw, fw.optimizer("SGD", schedule), weights, x, y, 3)
+    want = ref.optimizer_steps("SGD", weights, _gradients(x, y), 3, lambda step: 0.1 * 0.5 ** step)
+    return {"kernel": (got[0], want[0]), "bias": (got[1], want[1])}
+
+
+def fit_vs_train_on_batch(fw, rng):
+    """Two epochs of fit on one full batch are two train_on_batch steps (SGD with momentum)."""
+    x, y, weights = _problem(rng)
+    model = _model(fw, fw.optimizer("SGD", 0.05, momentum=0.9), weights)
+    model.fit(x, y, batch_size=SAMPLES, epochs=2, shuffle=False, verbose=0)
+    stepped = _trained(fw, fw.optimizer("SGD", 0.05, momentum=0.9), weights, x, y, 2)
+    return {"kernel": (model.get_weights()[0], stepped[0]), "bias": (model.get_weights()[1], stepped[1])}
+
+
+def fit_batches_in_order(fw, rng):
+    """fit with batch_size=4 and shuffle=False takes one SGD step per batch, in order."""
+    x, y, weights = _problem(rng)
+    model = _model(fw, fw.optimizer("SGD", 0.05), weights)
+    model.fit(x, y, batch_size=4, epochs=1, shuffle=False, verbose=0)
+    want = [np.asarray(w, dtype=np.float64) for w in weights]
+    for start in (0, 4):
+        want = ref.optimizer_steps("SGD", want, _gradients(x[start:start + 4], y[start:start + 4]), 1, 0.05)
+    return {"kernel": (model.get_weights()[0], want[0]), "bias": (model.get_weights()[1], want[1])}
+
+
+def hand_loop_vs_train_on_batch(fw, rng):
+    """A GradientTape loop with apply_gradients takes the step train_on_batch takes (Adam, 2 steps)."""
+    if fw.tf is None or fw.graph_mode or fw.backend != "tensorflow":
+        raise Unsupported("a hand-written loop here uses tf.GradientTape: it needs eager TensorFlow as the backend")
+    x, y, weights = _problem(rng)
+    model = _model(fw, fw.optimizer("Adam", 0.05), weights)
+    loss = fw.keras.losses.MeanSquaredError()
+    for _ in range(2):
+        with fw.tf.GradientTape() as tape:
+            value = loss(fw.tf.constant(y), model(fw.tf.constant(x), training=True))
+        gradients = tape.gradient(value, model.trainable_variables)
+        model.optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+    stepped = _trained(fw, fw.optimizer("Adam", 0.05), weights, x, y, 2)
+    return {"kernel": (model.get_weights()[0], stepped[0]), "bias": (model.get_weights()[1], stepped[1])}
+
+
+CASE = family(
+    "rules_optimizers", "Rule family: optimisers against their closed form",
+    "train_on_batch and fit on a one-layer linear model under MSE, against NumPy's update rules on exact gradients.",
+    [
+        Rule("sgd_step", "SGD moves each weight by -lr * gradient", closed_form("SGD", steps=1)),
+        Rule("sgd_momentum", "SGD momentum=0.9 keeps a velocity v = 0.9 v - lr g and adds it", closed_form(
+            "SGD", momentum=0.9)),
+        Rule("sgd_nesterov", "SGD nesterov=True steps by 0.9 v - lr g with the updated velocity", closed_form(
+            "SGD", momentum=0.9, nesterov=True)),
+        Rule("adam_steps", "Adam's two first steps follow its bias-corrected moment estimates", closed_form("Adam")),
+        Rule("adamax_steps", "Adamax divides the first moment by the infinity norm of past gradients",
+             closed_form("Adamax")),
+        Rule("rmsprop_steps", "RMSprop divides by the root of the running mean of squared gradients",
+             closed_form("RMSprop")),
+        Rule("adagrad_steps", "Adagrad divides by the root of the accumulated squared gradients, from the "
+             "documented initial accumulator", closed_form("Adagrad")),
+        Rule("sgd_clipvalue", "clipvalue clips every gradient element to [-clipvalue, clipvalue] before the step",
+             closed_form("SGD", steps=1, scale=3.0, clipvalue=0.1)),
+        Rule("sgd_clipnorm", "clipnorm rescales a gradient whose L2 norm exceeds clipnorm to that norm",
+             closed_form("SGD", steps=1, scale=3.0, bias=False, clipnorm=0.5)),
+        Rule("sgd_global_clipnorm", "global_clipnorm rescales all gradients together by their joint L2 norm",
+             closed_form("SGD", steps=1, scale=3.0, global_clipnorm=0.5)),
+        Rule("adam_clipvalue", "clipvalue applies to Adam's gradients too (its second step shows it)",
+             closed_form("Adam", scale=3.0, clipvalue=0.1)),
+        Rule("learning_rate_schedule", "a LearningRateSchedule sets each step's rate: ExponentialDecay halves it "
+             "every step", learning_rate_schedule),
+        Rule("sgd_weight_decay", "weight_decay shrinks each weight by lr * decay before the gradient step",
+             closed_form("SGD", steps=2, weight_decay=0.1)),
+        Rule("adamw_steps", "AdamW is Adam with decoupled weight decay (lr * decay * w)", closed_form(
+            "AdamW", weight_decay=0.1)),
+        Rule("fit_vs_train_on_batch", "fit on one full batch per epoch takes the steps train_on_batch takes",
+             fit_vs_train_on_batch),
+        Rule("fit_batches_in_order", "fit with shuffle=False takes one step per batch, in the order of the data",
+             fit_batches_in_order),
+        Rule("hand_loop_vs_train_on_batch", "a GradientTape loop with apply_gradients trains as train_on_batch does",
+             hand_loop_vs_train_on_batch),
+    ])

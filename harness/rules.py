@@ -1,0 +1,181 @@
+"""Rules: generic invariants of the training API, checked against itself and against NumPy.
+
+A seed story catches one bug; a rule states one guarantee of the documented API that users depend
+on ("the same batches as a ``tf.data.Dataset`` train the model as NumPy arrays do", "one SGD step
+with ``clipvalue`` moves each weight by at most ``lr * clipvalue``") and holds in every version,
+so that a silent change anywhere in it shows up as a failing rule without anyone knowing in advance
+what breaks. Two ways of saying the same thing must give the same numbers (equivalent programs), or
+the framework must agree with a small NumPy reference (:mod:`harness.reference`).
+
+Rules work on pinned weights and tiny models: every version sees the same numbers, so no rule
+needs a fresh process. A **family** of rules is one case with one variant, ``rules``, run once per
+environment (:meth:`harness.case.Case.computes`): its process evaluates every rule in turn, each in
+a cleared session, and each rule becomes one of the case's checks, so a failing rule is reported,
+compared and gated like any check. A rule whose API a version lacks raises
+:class:`harness.case.Unsupported` and is ``skipped`` with the reason; one that raises anything else
+fails it (a documented call that raises breaks the guarantee as surely as a wrong number: the
+check's details say what was raised), and the family goes on.
+"""
+
+import time
+import zlib
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from harness.case import Case, Check, KnownFailure, Limit, Measurement, Unsupported, Variant
+
+__all__ = ["Comparison", "Rule", "apply", "family", "evaluate", "measurement", "pin", "refused", "uniform"]
+
+# What a rule's ``compute`` returns: one (actual, expected) pair, or several named ones.
+Pair = Tuple[Any, Any]
+Comparison = Union[Pair, Mapping[str, Pair]]
+RULES_VARIANT = "rules"
+
+
+class Rule(object):
+    """One guarantee: ``compute(fw, rng)`` returns ``(actual, expected)``, or a dict of named pairs,
+    and the rule holds when every element of every pair agrees within ``tolerance``.
+
+    The distance is relative to the expected values' scale (``|a - e| / max(1, max|e|)``), so
+    one tolerance serves losses near 1 and weights near 0.1 alike. ``guarantee`` is the one line
+    that says what holds and why users depend on it. ``rng`` is seeded from the rule's id: each
+    rule draws the same data and weights whatever runs before it.
+    """
+
+    def __init__(self, id: str, guarantee: str, compute: Callable[[Any, np.random.RandomState], Comparison],
+                 tolerance: float = 1e-5, known_failures: Sequence[KnownFailure] = ()) -> None:
+        self.id = id
+        self.guarantee = guarantee
+        self.compute = compute
+        self.tolerance = tolerance
+        self.known_failures = tuple(known_failures)
+
+
+def uniform(rng: np.random.RandomState, *shape: int, scale: float = 1.0) -> np.ndarray:
+    """Float32 numbers in [-scale, scale): the inputs and pinned weights of rules."""
+    return rng.uniform(-scale, scale, size=shape).astype(np.float32)
+
+
+def pin(model: Any, rng: np.random.RandomState, scale: float = 0.5) -> List[np.ndarray]:
+    """Set every weight of ``model`` from ``rng`` (uniform in [-scale, scale)); return them. Every
+    version then starts from the same numbers, whatever its initialisers draw."""
+    values = [uniform(rng, *value.shape, scale=scale) for value in model.get_weights()]
+    model.set_weights(values)
+    return values
+
+
+def apply(fw: Any, layer: Any, x: Any, weights: Optional[Sequence[np.ndarray]] = None) -> np.ndarray:
+    """``layer``'s output on ``x`` (float64), through a one-layer functional model and ``predict``
+    (which every version has), with ``weights`` set first when given."""
+    inputs = fw.Input(shape=np.shape(x)[1:])
+    model = fw.Model(inputs, layer(inputs))
+    if weights is not None:
+        layer.set_weights([np.asarray(value, dtype=np.float32) for value in weights])
+    return np.asarray(model.predict(x, batch_size=len(x), verbose=0), dtype=np.float64)
+
+
+def refused(what: str, call: Callable[[], Any], errors: Tuple[type, ...] = (TypeError, ValueError)) -> Any:
+    """``call()``, where the framework raising one of ``errors`` means this version lacks ``what``
+    (an argument it does not take, an input type it does not accept): the rule is then skipped."""
+    try:
+        return call()
+    except errors as error:
+        raise Unsupported("{}: this version refuses it ({}: {})".format(what, type(error).__name__, _first_line(error)))
+
+
+def _distance(actual: Any, expected: Any) -> float:
+    """Largest element-wise difference relative to the expected scale; infinite on a shape
+    mismatch, infinite where one side is NaN (an unexpected NaN is never close)."""
+    a = np.asarray(actual, dtype=np.float64)
+    e = np.asarray(expected, dtype=np.float64)
+    if a.shape != e.shape:
+        if a.size == e.size:  # (n, 1) against (n,): the same numbers in another layout
+            a = a.reshape(e.shape)
+        else:
+            return float("inf")
+    if e.size == 0:
+        return 0.0
+    both_nan = np.isnan(a) & np.isnan(e)
+    with np.errstate(invalid="ignore"):
+        difference = np.where(both_nan, 0.0, np.abs(a - e))
+    difference = np.where(np.isnan(difference), np.inf, difference)
+    scale = max(1.0, float(np.nanmax(np.abs(np.where(np.isfinite(e), e, 0.0)))))
+    return float(difference.max()) / scale
+
+
+def measurement(comparison: Comparison) -> Dict[str, Any]:
+    """A rule's result as the report holds it: the worst distance, each pair's, and how many
+    numbers were compared (a rule that compared nothing measured nothing)."""
+    pairs = dict(comparison) if isinstance(comparison, Mapping) else {"value": comparison}
+    details = {}  # type: Dict[str, Any]
+    evidence = 0
+    for name, pair in pairs.items():
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            raise TypeError("a rule's compute must return (actual, expected) or a dict of them; {!r} is {}".format(
+                name, type(pair).__name__))
+        details[name] = _distance(*pair)
+        evidence += int(np.asarray(pair[1]).size)
+    return {"value": max(details.values()) if details else float("nan"), "details": details, "evidence": evidence}
+
+
+def evaluate(fw: Any, rules: Sequence[Rule], clear: Optional[Callable[[], None]] = None) -> Dict[str, Dict[str, Any]]:
+    """Every rule's result, in one process: a measurement, or ``skipped``/``error`` with the reason.
+
+    Each rule starts from a cleared session (TF 1.x graphs would otherwise grow with every model)
+    and a NumPy generator seeded from its id; its seconds are kept for the benchmark's split.
+    """
+    results = {}  # type: Dict[str, Dict[str, Any]]
+    for rule in rules:
+        started = time.perf_counter()
+        (clear or fw.keras.backend.clear_session)()
+        rng = np.random.RandomState(zlib.crc32(rule.id.encode("utf-8")) % (2 ** 31))
+        try:
+            result = measurement(rule.compute(fw, rng))
+        except Unsupported as missing:
+            result = {"skipped": str(missing)}
+        except Exception as error:
+            if _refusal(error):  # the framework says it does not do this: absent, not silently wrong
+                result = {"skipped": "this version refuses it: {}: {}".format(type(error).__name__, _first_line(error))}
+            else:  # the framework's failure is this rule's error, not the family's
+                result = {"error": "{}: {}".format(type(error).__name__, _first_line(error))}
+        result["seconds"] = time.perf_counter() - started
+        results[rule.id] = result
+    return results
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else ""
+
+
+def _refusal(error: BaseException) -> bool:
+    """Whether an exception is the framework declaring a feature unsupported (NotImplementedError, or a
+    message saying "not supported"): a rule guards silent behaviour, and a loud refusal is not one."""
+    text = str(error).lower()
+    return isinstance(error, NotImplementedError) or "not supported" in text or "unsupported" in text
+
+
+def _measure(rule_id: str) -> Callable[[Mapping[str, Any]], Measurement]:
+    def measure(runs: Mapping[str, Any]) -> Measurement:
+        result = runs[RULES_VARIANT].arrays["rules"][rule_id]
+        if "skipped" in result:
+            raise Unsupported(result["skipped"])
+        if "error" in result:  # the documented call raised: the guarantee does not hold, and why is the detail
+            return Measurement(float("inf"), {"raised": result["error"]}, evidence=1)
+        return Measurement(result["value"], result["details"], evidence=result["evidence"])
+    return measure
+
+
+def family(id: str, title: str, description: str, rules: Sequence[Rule]) -> Case:
+    """A family of rules as a case: one variant that evaluates them all, one check per rule."""
+    ids = [rule.id for rule in rules]
+    duplicated = sorted(set(rule_id for rule_id in ids if ids.count(rule_id) > 1))
+    if duplicated:
+        raise ValueError("family '{}': rule ids repeat: {}".format(id, duplicated))
+    checks = [Check(rule.id, "invariant", rule.guarantee, [RULES_VARIANT], _measure(rule.id),
+                    Limit("<=", rule.tolerance), known_failures=rule.known_failures, init_modes=("pinned",))
+              for rule in rules]
+    return Case(id, title=title, description=description, checks=checks,
+                variants=[Variant(RULES_VARIANT, compute=lambda fw: evaluate(fw, rules),
+                                  description="every rule of the family, one after another in one process")])
