@@ -11,8 +11,8 @@ ignored (clipping, decay) trains a different model with no error.
 import numpy as np
 
 from harness import reference as ref
-from harness.case import Unsupported
-from harness.rules import Rule, family, uniform
+from harness.case import KnownFailure, Unsupported
+from harness.rules import Rule, family, uniform, unreported
 
 SAMPLES, FEATURES, OUTPUTS = 8, 3, 2
 
@@ -96,7 +96,8 @@ def fit_batches_in_order(fw, rng):
 
 def hand_loop_vs_train_on_batch(fw, rng):
     """A GradientTape loop with apply_gradients takes the step train_on_batch takes (Adam, 2 steps)."""
-    if fw.tf is None or fw.graph_mode or fw.backend != "tensorflow":
+    standalone = fw.flavour == "keras" and fw.keras_generation == 2  # no eager call of a model
+    if fw.tf is None or fw.graph_mode or fw.backend != "tensorflow" or standalone:
         raise Unsupported("a hand-written loop here uses tf.GradientTape: it needs eager TensorFlow as the backend")
     x, y, weights = _problem(rng)
     model = _model(fw, fw.optimizer("Adam", 0.05), weights)
@@ -110,6 +111,17 @@ def hand_loop_vs_train_on_batch(fw, rng):
     return {"kernel": (model.get_weights()[0], stepped[0]), "bias": (model.get_weights()[1], stepped[1])}
 
 
+# Findings of this family (see README "Rule library"): a known upstream bug, and one reproduced here.
+CLIPPING_IGNORED = KnownFailure("tensorflow>=2.0,<2.2", "tf.keras optimizers ignore clipvalue and clipnorm in fit in "
+                                "TF 2.0 and 2.1 (fixed in 2.2)", "https://github.com/tensorflow/tensorflow/issues/33929",
+                                keras_flavours=("tf.keras",))
+
+
+def _standalone_adam(rule):
+    return unreported("rules_optimizers", rule, "keras<2.4", "standalone Keras 2.2/2.3: Adam and Adamax steps differ from "
+                      "the documented bias-corrected update by about 2% of a step", keras_flavours=("keras",))
+
+
 CASE = family(
     "rules_optimizers", "Rule family: optimisers against their closed form",
     "train_on_batch and fit on a one-layer linear model under MSE, against NumPy's update rules on exact gradients.",
@@ -119,21 +131,22 @@ CASE = family(
             "SGD", momentum=0.9)),
         Rule("sgd_nesterov", "SGD nesterov=True steps by 0.9 v - lr g with the updated velocity", closed_form(
             "SGD", momentum=0.9, nesterov=True)),
-        Rule("adam_steps", "Adam's two first steps follow its bias-corrected moment estimates", closed_form("Adam")),
+        Rule("adam_steps", "Adam's two first steps follow its bias-corrected moment estimates", closed_form("Adam"),
+             known_failures=[_standalone_adam("adam_steps")]),
         Rule("adamax_steps", "Adamax divides the first moment by the infinity norm of past gradients",
-             closed_form("Adamax")),
+             closed_form("Adamax"), known_failures=[_standalone_adam("adamax_steps")]),
         Rule("rmsprop_steps", "RMSprop divides by the root of the running mean of squared gradients",
              closed_form("RMSprop")),
         Rule("adagrad_steps", "Adagrad divides by the root of the accumulated squared gradients, from the "
              "documented initial accumulator", closed_form("Adagrad")),
         Rule("sgd_clipvalue", "clipvalue clips every gradient element to [-clipvalue, clipvalue] before the step",
-             closed_form("SGD", steps=1, scale=3.0, clipvalue=0.1)),
+             closed_form("SGD", steps=1, scale=3.0, clipvalue=0.1), known_failures=[CLIPPING_IGNORED]),
         Rule("sgd_clipnorm", "clipnorm rescales a gradient whose L2 norm exceeds clipnorm to that norm",
-             closed_form("SGD", steps=1, scale=3.0, bias=False, clipnorm=0.5)),
+             closed_form("SGD", steps=1, scale=3.0, bias=False, clipnorm=0.5), known_failures=[CLIPPING_IGNORED]),
         Rule("sgd_global_clipnorm", "global_clipnorm rescales all gradients together by their joint L2 norm",
              closed_form("SGD", steps=1, scale=3.0, global_clipnorm=0.5)),
         Rule("adam_clipvalue", "clipvalue applies to Adam's gradients too (its second step shows it)",
-             closed_form("Adam", scale=3.0, clipvalue=0.1)),
+             closed_form("Adam", scale=3.0, clipvalue=0.1), known_failures=[CLIPPING_IGNORED, _standalone_adam("adam_clipvalue")]),
         Rule("learning_rate_schedule", "a LearningRateSchedule sets each step's rate: ExponentialDecay halves it "
              "every step", learning_rate_schedule),
         Rule("sgd_weight_decay", "weight_decay shrinks each weight by lr * decay before the gradient step",

@@ -12,8 +12,8 @@ import tempfile
 
 import numpy as np
 
-from harness.case import Unsupported
-from harness.rules import Rule, family, pin, refused, uniform
+from harness.case import KnownFailure, Unsupported
+from harness.rules import Rule, family, pin, refused, uniform, unreported
 
 SAMPLES = 12
 
@@ -104,10 +104,32 @@ ASPECTS = {
 }
 FORMATS = {"h5": "HDF5 (.h5)", "savedmodel": "SavedModel", "keras": "the .keras archive"}
 
+# Findings of this family (see README "Rule library"): where each round trip was seen to fail.
+H5PY_3 = KnownFailure("tensorflow>=2.0,<2.1", "TF 2.0's HDF5 loader decodes attributes that h5py 3, which pip pairs with "
+                      "TF 2.0 today, already returns as str", "https://github.com/tensorflow/tensorflow/issues/44467")
+
+
+def findings(rule):
+    """The known failures of one round-trip rule, by id."""
+    found = [H5PY_3] if rule.startswith("h5_") or rule == "weights_round_trip" else []
+    seen = {
+        "savedmodel_next_step": [("tensorflow>=1.15,<2.7", "a SavedModel round trip does not restore the optimizer "
+                                  "state: the next step differs"),
+                                 ("tensorflow>=2.15,<2.16", "a SavedModel round trip does not restore the optimizer "
+                                  "state: the next step differs")],
+        "savedmodel_trainable": [("tensorflow>=2.1,<2.5", "a SavedModel round trip loses a layer's trainable=False")],
+        "savedmodel_evaluate": [("tensorflow>=2.3,<2.4", "after a round trip, evaluate's accuracy differs")],
+        "h5_evaluate": [("tensorflow>=2.3,<2.4", "after a round trip, evaluate's accuracy differs")],
+        "h5_next_step": [("keras>=3.15", "training an HDF5-loaded model with a frozen layer raises 'Unknown "
+                          "variable' from the optimizer")],
+    }
+    return found + [unreported("rules_serialization", rule, when, reason) for when, reason in seen.get(rule, [])]
+
+
 CASE = family(
     "rules_serialization", "Rule family: serialization round trips",
     "A trained model with a frozen layer, saved and loaded in each format the version supports.",
     [Rule("{}_{}".format(format, aspect), "a model saved as {} and loaded back {}".format(label, meaning),
-          round_trip(format, aspect)) for format, label in FORMATS.items() for aspect, meaning in ASPECTS.items()]
+          round_trip(format, aspect), known_failures=findings("{}_{}".format(format, aspect))) for format, label in FORMATS.items() for aspect, meaning in ASPECTS.items()]
     + [Rule("weights_round_trip", "save_weights then load_weights into the same architecture restores predictions",
-            weights_round_trip)])
+            weights_round_trip, known_failures=findings("weights_round_trip"))])

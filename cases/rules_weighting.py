@@ -11,7 +11,7 @@ import numpy as np
 
 from harness import reference as ref
 from harness.case import Unsupported
-from harness.rules import Rule, family, pin, refused, uniform
+from harness.rules import Rule, family, pin, refused, uniform, unreported
 
 SAMPLES = 12
 
@@ -138,6 +138,11 @@ def masked_steps_ignored(mask_zero, what):
     return compute
 
 
+def _metrics_unmasked(rule):
+    return unreported("rules_weighting", rule, "tensorflow>=2.2,<2.3", "TF 2.2's compiled metrics count masked steps",
+                      keras_flavours=("tf.keras",))
+
+
 CASE = family(
     "rules_weighting", "Rule family: weighting against a NumPy reference",
     "sample_weight, class_weight, masks, partial batches and reductions against NumPy on the model's predictions.",
@@ -147,7 +152,9 @@ CASE = family(
         Rule("sample_weight_2d_targets", "with sample_weight, the loss is sum(w * loss_i) / n for (n, k) targets, "
              "loss_i averaged over k", sample_weighted_loss(2)),
         Rule("weighted_metrics", "weighted_metrics are sample-weighted means; metrics ignore sample_weight",
-             weighted_metric),
+             weighted_metric, known_failures=[unreported(
+                 "rules_weighting", "weighted_metrics", "keras<2.3", "standalone Keras 2.2 averages weighted metrics "
+                 "otherwise than sum(w * m) / sum(w)", keras_flavours=("keras",))]),
         Rule("class_weight_is_sample_weight", "class_weight trains as sample_weight=class_weight[y] does",
              class_weight_as_sample_weight),
         Rule("class_weighted_loss", "the loss fit reports under class_weight is mean(class_weight[y] * loss_i)",
@@ -159,9 +166,9 @@ CASE = family(
         Rule("sum_reduction", "reduction='sum' adds the per-sample losses", sum_reduction),
         Rule("masking_loss", "steps masked by Masking do not count in the loss", masked_steps_ignored(False, 0)),
         Rule("masking_metric", "steps masked by Masking do not count in compiled metrics",
-             masked_steps_ignored(False, 1)),
+             masked_steps_ignored(False, 1), known_failures=[_metrics_unmasked("masking_metric")]),
         Rule("mask_zero_loss", "steps masked by Embedding(mask_zero=True) do not count in the loss",
              masked_steps_ignored(True, 0)),
         Rule("mask_zero_metric", "steps masked by Embedding(mask_zero=True) do not count in compiled metrics",
-             masked_steps_ignored(True, 1)),
+             masked_steps_ignored(True, 1), known_failures=[_metrics_unmasked("mask_zero_metric")]),
     ])

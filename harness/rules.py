@@ -25,7 +25,8 @@ import numpy as np
 
 from harness.case import Case, Check, KnownFailure, Limit, Measurement, Unsupported, Variant
 
-__all__ = ["Comparison", "Rule", "apply", "family", "evaluate", "measurement", "pin", "refused", "uniform"]
+__all__ = ["Comparison", "Rule", "apply", "family", "evaluate", "measurement", "pin", "refused", "rule_rng", "uniform",
+           "unreported"]
 
 # What a rule's ``compute`` returns: one (actual, expected) pair, or several named ones.
 Pair = Tuple[Any, Any]
@@ -50,6 +51,13 @@ class Rule(object):
         self.compute = compute
         self.tolerance = tolerance
         self.known_failures = tuple(known_failures)
+
+
+def unreported(family: str, rule: str, when: str, reason: str, **where: Any) -> KnownFailure:
+    """A rule's failure found by this library for which no upstream issue was found: its source is
+    the reproduction beside the cases, which runs that rule alone in any environment."""
+    return KnownFailure(when, reason, "no upstream issue found; reproduce with: python cases/rules_findings/"
+                        "reproduce.py {} {}".format(family, rule), **where)
 
 
 def uniform(rng: np.random.RandomState, *shape: int, scale: float = 1.0) -> np.ndarray:
@@ -119,6 +127,11 @@ def measurement(comparison: Comparison) -> Dict[str, Any]:
     return {"value": max(details.values()) if details else float("nan"), "details": details, "evidence": evidence}
 
 
+def rule_rng(rule_id: str) -> np.random.RandomState:
+    """The NumPy generator a rule draws its data and weights from: seeded by its id alone."""
+    return np.random.RandomState(zlib.crc32(rule_id.encode("utf-8")) % (2 ** 31))
+
+
 def evaluate(fw: Any, rules: Sequence[Rule], clear: Optional[Callable[[], None]] = None) -> Dict[str, Dict[str, Any]]:
     """Every rule's result, in one process: a measurement, or ``skipped``/``error`` with the reason.
 
@@ -129,9 +142,8 @@ def evaluate(fw: Any, rules: Sequence[Rule], clear: Optional[Callable[[], None]]
     for rule in rules:
         started = time.perf_counter()
         (clear or fw.keras.backend.clear_session)()
-        rng = np.random.RandomState(zlib.crc32(rule.id.encode("utf-8")) % (2 ** 31))
         try:
-            result = measurement(rule.compute(fw, rng))
+            result = measurement(rule.compute(fw, rule_rng(rule.id)))
         except Unsupported as missing:
             result = {"skipped": str(missing)}
         except Exception as error:
@@ -177,5 +189,16 @@ def family(id: str, title: str, description: str, rules: Sequence[Rule]) -> Case
                     Limit("<=", rule.tolerance), known_failures=rule.known_failures, init_modes=("pinned",))
               for rule in rules]
     return Case(id, title=title, description=description, checks=checks,
-                variants=[Variant(RULES_VARIANT, compute=lambda fw: evaluate(fw, rules),
+                variants=[Variant(RULES_VARIANT, compute=Evaluation(rules),
                                   description="every rule of the family, one after another in one process")])
+
+
+class Evaluation(object):
+    """A family's program: ``evaluate(fw, rules)``, keeping ``rules`` readable (the fault-injection
+    tests run a family's rules against a deliberately broken framework)."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        self.rules = tuple(rules)
+
+    def __call__(self, fw: Any) -> Dict[str, Dict[str, Any]]:
+        return evaluate(fw, self.rules)

@@ -35,6 +35,26 @@ def make_cases(tmp_path):
         return str(folder)
     return make
 
+# (family, caught) of every injected fault, printed as the caught fraction once the tests ran.
+CAUGHT = []
+
+
+@pytest.fixture
+def caught_summary():
+    return CAUGHT
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not CAUGHT:
+        return
+    terminalreporter.section("rule library: injected faults caught")
+    for family in sorted(set(name for name, _ in CAUGHT)):
+        results = [caught for name, caught in CAUGHT if name == family]
+        terminalreporter.write_line("{:<24} {}/{}".format(family, sum(results), len(results)))
+    terminalreporter.write_line("{:<24} {}/{} = {:.0%}".format("all families", sum(c for _, c in CAUGHT), len(CAUGHT),
+                                                             sum(c for _, c in CAUGHT) / len(CAUGHT)))
+
+
 # Fixture case folders are inputs of the integration tests, not tests of this session.
 collect_ignore_glob = ["fixtures/*"]
 

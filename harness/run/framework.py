@@ -190,7 +190,8 @@ class Framework(object):
         (standalone Keras 2.2): the history, one spelling per key."""
         options.setdefault("verbose", 0)
         if self.flavour == "keras" and self.keras_version.startswith("2.2"):
-            history = model.fit_generator(pipeline, steps_per_epoch=steps_per_epoch, shuffle=False, **options)
+            options["shuffle"] = False  # fit_generator shuffles a Sequence's batches unless told not to
+            history = model.fit_generator(pipeline, steps_per_epoch=steps_per_epoch, **options)
         else:
             history = model.fit(pipeline, steps_per_epoch=steps_per_epoch, **options)
         return {HISTORY_ALIASES.get(key, key): [float(v) for v in values] for key, values in history.history.items()}
