@@ -11,7 +11,7 @@ import numpy as np
 
 from harness import reference as ref
 from harness.case import Unsupported
-from harness.rules import Rule, apply, family, refused, uniform
+from harness.rules import Rule, apply, family, refused, uniform, unreported
 
 BATCH, STEPS, FEATURES, UNITS = 3, 5, 2, 4
 
@@ -137,6 +137,12 @@ def masked_steps(fw, rng):
     return model.predict(x, verbose=0), want
 
 
+def _stateless_on_jax(rule):
+    """A finding (see README "Rule library"): on JAX, predict does not carry a stateful layer's state."""
+    return unreported("rules_recurrent", rule, "keras>=3.15,jax>=0.1", "Keras 3.15 on JAX: a stateful LSTM "
+                      "starts every predict call from zero state")
+
+
 CASE = family(
     "rules_recurrent", "Rule family: stateful and recurrent layers",
     "Recurrent layers against NumPy loops; their time-axis options against explicit reversal and transposition.",
@@ -153,8 +159,8 @@ CASE = family(
              "backward layer's last (the first step's) output", bidirectional("sum", False)),
         Rule("time_major", "time_major=True on (time, batch, features) gives the transposed outputs", time_major),
         Rule("stateful_continues", "a stateful layer fed two halves of a sequence outputs what the whole gives",
-             stateful_continues),
+             stateful_continues, known_failures=[_stateless_on_jax("stateful_continues")]),
         Rule("reset_states_restores", "reset_states forgets the state: the next call repeats the first call's output",
-             reset_states),
+             reset_states, known_failures=[_stateless_on_jax("reset_states_restores")]),
         Rule("masked_steps_skipped", "behind Masking, an LSTM's output is that of the unpadded sequence", masked_steps),
     ])

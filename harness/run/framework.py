@@ -52,8 +52,9 @@ class Framework(object):
         version = getattr(self.keras, "__version__", None)
         if version:
             return str(version)
-        # From TF 2.13 on tf.keras has no __version__: it is the keras (or tf_keras) package.
-        for distribution in ("keras", "tf_keras"):
+        # From TF 2.13 on tf.keras has no __version__: it is the keras (or, as tf2-legacy, tf_keras) package.
+        name = getattr(self.keras, "__name__", "")
+        for distribution in (("tf_keras", "keras") if name.startswith("tf_keras") else ("keras", "tf_keras")):
             try:
                 return str(__import__(distribution).__version__)
             except ImportError:

@@ -34,7 +34,7 @@ def outcome():
 
 
 def _newly_failing(outcome, index):
-    found = outcome["faults"][index]
+    found = next(fault for fault in outcome["faults"] if fault["index"] == index)
     clean = set(outcome["clean"][found["family"]]["failing"])
     return found, sorted(set(found["failing"]) - clean)
 
