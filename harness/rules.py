@@ -24,6 +24,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from harness.case import Case, Check, KnownFailure, Limit, Measurement, Unsupported, Variant
+from harness.measures import max_abs_difference
 
 __all__ = ["Comparison", "Rule", "apply", "family", "evaluate", "measurement", "pin", "refused", "rule_rng", "uniform",
            "unreported"]
@@ -93,23 +94,14 @@ def refused(what: str, call: Callable[[], Any], errors: Tuple[type, ...] = (Type
 
 
 def _distance(actual: Any, expected: Any) -> float:
-    """Largest element-wise difference relative to the expected scale; infinite on a shape
-    mismatch, infinite where one side is NaN (an unexpected NaN is never close)."""
+    """Largest element-wise difference (NaN-aware, infinite on a shape mismatch) relative to the
+    expected values' scale: ``|a - e| / max(1, max|e|)``."""
     a = np.asarray(actual, dtype=np.float64)
     e = np.asarray(expected, dtype=np.float64)
-    if a.shape != e.shape:
-        if a.size == e.size:  # (n, 1) against (n,): the same numbers in another layout
-            a = a.reshape(e.shape)
-        else:
-            return float("inf")
-    if e.size == 0:
-        return 0.0
-    both_nan = np.isnan(a) & np.isnan(e)
-    with np.errstate(invalid="ignore"):
-        difference = np.where(both_nan, 0.0, np.abs(a - e))
-    difference = np.where(np.isnan(difference), np.inf, difference)
-    scale = max(1.0, float(np.nanmax(np.abs(np.where(np.isfinite(e), e, 0.0)))))
-    return float(difference.max()) / scale
+    if a.shape != e.shape and a.size == e.size:  # (n, 1) against (n,): the same numbers in another layout
+        a = a.reshape(e.shape)
+    finite = np.abs(e[np.isfinite(e)])
+    return max_abs_difference(a, e) / max([1.0] + ([float(finite.max())] if finite.size else []))
 
 
 def measurement(comparison: Comparison) -> Dict[str, Any]:
