@@ -85,11 +85,10 @@ def _fit(fw, model, kind, arrays, **options):
     if kind == "arrays":
         x, y = arrays[:2]
         extra = {"sample_weight": arrays[2]} if len(arrays) == 3 else {}
-        history = model.fit(x, y, batch_size=BATCH, epochs=EPOCHS, shuffle=False, verbose=0, **dict(options, **extra))
-        return {key: [float(v) for v in values] for key, values in history.history.items()}
+        return fw.history(model.fit(x, y, batch_size=BATCH, epochs=EPOCHS, shuffle=False, verbose=0,
+                                    **dict(options, **extra)))
     if kind == "dataset":  # a finite dataset is read to its end each epoch: no steps_per_epoch, as documented
-        history = model.fit(_dataset(fw, *arrays), epochs=EPOCHS, verbose=0, **options)
-        return {key: [float(v) for v in values] for key, values in history.history.items()}
+        return fw.history(model.fit(_dataset(fw, *arrays), epochs=EPOCHS, verbose=0, **options))
     return fw.fit_pipeline(model, _pipeline(fw, kind, *arrays), -(-SAMPLES // BATCH), epochs=EPOCHS, shuffle=False,
                            **options)
 

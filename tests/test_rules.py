@@ -104,7 +104,7 @@ def test_a_family_runs_once_whatever_the_seeds_and_init_modes():
 
 
 def test_family_declarations_refuse_mistakes():
-    with pytest.raises(ValueError, match="rule ids repeat"):
+    with pytest.raises(CaseDeclarationError, match="check ids repeat"):  # the case owns the uniqueness of ids
         family("rules_demo", "demo", "demo", [Rule("a", "g", None), Rule("a", "g", None)])
     with pytest.raises(CaseDeclarationError, match="exactly one of them"):
         Variant("v", build=lambda fw, data: None, compute=lambda fw: {})

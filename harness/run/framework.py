@@ -195,7 +195,7 @@ class Framework(object):
             history = model.fit_generator(pipeline, steps_per_epoch=steps_per_epoch, **options)
         else:
             history = model.fit(pipeline, steps_per_epoch=steps_per_epoch, **options)
-        return {HISTORY_ALIASES.get(key, key): [float(v) for v in values] for key, values in history.history.items()}
+        return self.history(history)
 
     def fit(self, model: Any, inputs: Mapping[str, Any], options: Mapping[str, Any],
             callbacks: Sequence[Any] = ()) -> Tuple[Dict[str, List[float]], List[Optional[float]]]:
@@ -206,9 +206,14 @@ class Framework(object):
         arguments.setdefault("verbose", 0)
         arguments.update(inputs)
         arguments["callbacks"] = list(callbacks) + [self._learning_rate_recorder(rates)]
-        history = model.fit(**arguments).history
-        return ({HISTORY_ALIASES.get(key, key): [float(value) for value in values]
-                 for key, values in history.items() if key not in LEARNING_RATE_KEYS}, rates)
+        return self.history(model.fit(**arguments)), rates
+
+    @staticmethod
+    def history(history: Any) -> Dict[str, List[float]]:
+        """What ``fit`` returned, as numbers with one spelling of every key (``acc`` is ``accuracy``) and
+        without the learning-rate keys that some versions add (the harness records the rate itself)."""
+        return {HISTORY_ALIASES.get(key, key): [float(value) for value in values]
+                for key, values in history.history.items() if key not in LEARNING_RATE_KEYS}
 
     def is_callback(self, value: Any) -> bool:
         return isinstance(value, self.keras.callbacks.Callback)
