@@ -42,11 +42,16 @@ def test_evaluate_tells_skipped_refused_raised_and_measured_apart():
     def breaks(fw, rng):
         raise ValueError("Unknown variable: kernel")
 
+    def crashes(fw, rng):  # a documented call failing inside is no refusal, whatever the exception's type
+        raise NotImplementedError("numpy() is only available when eager execution is enabled.")
+
     results = _evaluate([Rule("missing", "g", missing), Rule("refuses", "g", refuses), Rule("breaks", "g", breaks),
+                         Rule("crashes", "g", crashes),
                          Rule("holds", "g", lambda fw, rng: (rng.uniform(size=3), rng.uniform(size=3)))])
     assert results["missing"]["skipped"] == "no such layer"
     assert results["refuses"]["skipped"].startswith("this version refuses it: ValueError")
     assert results["breaks"]["error"] == "ValueError: Unknown variable: kernel"
+    assert results["crashes"]["error"].startswith("NotImplementedError: numpy() is only available")
     assert results["holds"]["value"] > 0 and all("seconds" in r for r in results.values())
 
 
