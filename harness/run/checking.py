@@ -5,7 +5,8 @@ Verdicts, per init mode and seed and then for the check as a whole:
 - ``pass`` / ``fail``: the measured value against the check's limit;
 - ``known_failure``: it fails where a declared :class:`harness.case.KnownFailure` applies
   (a documented framework bug: does not fail the environment);
-- ``fixed``: a known failure that now passes (the bug was fixed, or the case broke: loud);
+- ``fixed``: a known failure that now passes (the bug was fixed, or the case broke: loud); an
+  ``intermittent`` one that did not show passes instead, with the reason;
 - ``noise``: it fails, but by no more than ``NOISE_MARGIN`` times the environment's own
   run-to-run noise (see ``Check.compares_variants``): this environment cannot tell;
 - ``error``: a run it needs did not finish (crashed, timed out), so nothing can be judged;
@@ -133,6 +134,9 @@ def judge_group(check: Check, init_mode: str, repeat: int, runs: Mapping[str, Ru
         reason = ("differs by {:.3g}, within {:g}x the {:.3g} by which one variant differs from itself "
                   "re-run with the same seeds: this environment is not deterministic enough to tell".format(
                       measurement.value, NOISE_MARGIN, noise))
+    elif known is not None and holds and known.intermittent:
+        verdict = "pass"
+        reason = "the declared intermittent failure did not show in this run"
     elif known is not None:
         verdict = "fixed" if holds else "known_failure"
     else:
