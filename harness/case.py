@@ -18,7 +18,9 @@ import inspect
 import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from harness.contract.vocabulary import CHECK_KINDS, INIT_MODES, KERAS_FLAVOURS
+from harness import capabilities
+from harness.contract import versions
+from harness.contract.vocabulary import CASE_KINDS, CHECK_KINDS, INIT_MODES, KERAS_FLAVOURS
 
 __all__ = ["Case", "CaseDeclarationError", "Check", "ExpectedChange", "KnownFailure", "Limit", "Measurement", "Seeds",
            "Unsupported", "Variant", "CHECK_KINDS", "INIT_MODES", "KERAS_FLAVOURS"]
@@ -38,11 +40,13 @@ _NOT_FIT_OPTIONS = {
 
 
 class Unsupported(Exception):
-    """Raise it from a case's ``build``, ``make_data`` or ``probe`` when what the case needs does not
-    exist in this framework version or backend (``raise Unsupported("tf.data needs TensorFlow")``).
+    """Raise it from a case's own ``build``, ``make_data`` or ``probe`` to declare, in code, that this
+    environment lacks what the case needs (``raise Unsupported("needs a GPU")``).
 
-    The run is then ``skipped`` with that reason, and so is every check that needs it: an API a
-    version lacks is not a failure of that version. The compatibility layer raises it too.
+    The run is then ``skipped`` with that reason, and so is every check that needs it. Prefer
+    ``requires=("tf_data",)`` on the case or variant (:mod:`harness.capabilities`): that is decided
+    before anything runs and names the capability. The harness itself never raises it: an API call
+    that raises inside a supported environment is a failure, not an absence.
     """
 
 
@@ -93,17 +97,92 @@ def _require_fit_options(owner: str, options: Any) -> None:
             owner, name, _NOT_FIT_OPTIONS.get(name)), OWN_MODEL)
 
 
-def call_with_optional(function: Callable[..., Any], required: Sequence[Any], optional: Any,
-                       keywords: Mapping[str, Any]) -> Any:
-    """Call ``function(*required, optional, **keywords)``, or without ``optional`` when it does not
-    take it: ``build(fw, data)`` and ``make_data(rng)`` are enough for a model without profiles."""
+class Call(object):
+    """How the harness calls one function of a case, read from its signature when it is declared.
+
+    The harness passes the ``positional`` arguments it documents (``build(fw, data)``,
+    ``make_data(rng)``), ``profile`` only to a parameter named ``profile``, and a variant's
+    ``options`` as keywords. A parameter with a default is left alone; one without a default that
+    the harness cannot fill is the case's mistake, said when the case is declared: guessing would
+    hand an internal value to a user's parameter (``build(fw, data, augment=True)`` once received
+    the profile dict as ``augment``).
+    """
+
+    def __init__(self, what: str, function: Callable[..., Any], positional: Sequence[str],
+                 options: Optional[Mapping[str, Any]] = None, section: str = WRITING_A_CASE) -> None:
+        _require(callable(function) and not isinstance(function, type),
+                 "{} must be a function. Received: {!r}".format(what, function), section)
+        self.function = function
+        self.options = dict(options or {})
+        self.takes_profile = False
+        try:
+            signature = inspect.signature(function)
+        except (TypeError, ValueError):  # no signature to read (a builtin): called with the documented arguments
+            return
+        parameters = list(signature.parameters.values())
+        kinds = inspect.Parameter
+        slots = [p for p in parameters if p.kind in (kinds.POSITIONAL_ONLY, kinds.POSITIONAL_OR_KEYWORD)]
+        spread = any(p.kind == kinds.VAR_POSITIONAL for p in parameters)
+        keywords = any(p.kind == kinds.VAR_KEYWORD for p in parameters)
+        form = "{}({})".format(what.split(": ")[-1], ", ".join(positional))
+        _require(len(slots) >= len(positional) or spread, "{} must take {}: the harness calls it so. Received a "
+                 "function of ({})".format(what, form, ", ".join(p.name for p in parameters)), section)
+        filled = set(p.name for p in slots[:len(positional)])
+        named = {p.name: p for p in parameters
+                 if p.kind in (kinds.POSITIONAL_OR_KEYWORD, kinds.KEYWORD_ONLY) and p.name not in filled}
+        self.takes_profile = "profile" in named
+        for option in sorted(self.options):
+            _require(option in named or keywords, "{} takes no parameter '{}' (given in options={{'{}': ...}}); its "
+                     "parameters are: {}".format(what, option, option, ", ".join(named) or "none"), section)
+        for name, parameter in named.items():
+            _require(parameter.default is not parameter.empty or name in self.options or name == "profile",
+                     "{}: parameter '{}' has no default and the harness cannot fill it (it passes {}, 'profile' to a "
+                     "parameter of that name, and a variant's options): give it a default or pass it with "
+                     "options={{'{}': ...}}".format(what, name, ", ".join(positional), name), section)
+
+    def __call__(self, *arguments: Any, profile: Any = None) -> Any:
+        keywords = dict(self.options)
+        if self.takes_profile:
+            keywords["profile"] = profile
+        return self.function(*arguments, **keywords)
+
+
+def declared_requirements(owner: str, requires: Any) -> Tuple[str, ...]:
+    """Capabilities a case, variant or rule needs, each a name of :mod:`harness.capabilities`."""
+    _require(isinstance(requires, (list, tuple)) and all(isinstance(name, str) for name in requires),
+             "{}: requires must be a list of capability names, e.g. requires=('tf_data',). Received: {!r}".format(
+                 owner, requires))
+    for name in requires:
+        close = difflib.get_close_matches(name, sorted(capabilities.NAMES), n=1)
+        _require(name in capabilities.NAMES, "{}: requires names no capability {!r}{}; the capabilities are: {}".format(
+            owner, name, " (did you mean '{}'?)".format(close[0]) if close else "", ", ".join(sorted(capabilities.NAMES))))
+    return tuple(requires)
+
+
+def declared_when(owner: str, when: Any) -> str:
+    """A version requirement, read now: one that cannot be read is a mistake of the declaration, not
+    a crash when the check is first judged."""
+    _require(isinstance(when, str) and bool(when.strip()), "{} needs 'when', the versions it applies to, {}. "
+             "Received: {!r}".format(owner, versions.EXAMPLE, when))
     try:
-        inspect.signature(function).bind(*required, optional, **keywords)
-    except TypeError:
-        return function(*required, **keywords)
-    except ValueError:  # no signature to read (a builtin): call it the documented way
-        pass
-    return function(*required, optional, **keywords)
+        versions.parse(when)
+    except ValueError as error:
+        raise CaseDeclarationError("{}: 'when' {}".format(owner, error))
+    return when
+
+
+def _require_init_modes(owner: str, modes: Any) -> Tuple[str, ...]:
+    _require(isinstance(modes, (list, tuple)) and len(modes) >= 1,
+             "{}: init_modes must be a non-empty list of {}. Received: {!r}".format(owner, INIT_MODES, modes))
+    for mode in modes:
+        _require(mode in INIT_MODES, "{}: init mode must be one of {}. Received: {!r}".format(owner, INIT_MODES, mode))
+    return tuple(modes)
+
+
+def _require_text(owner: str, field: str, value: Any, example: str) -> str:
+    _require(isinstance(value, str) and bool(value.strip()), "{} needs a '{}' ({}). Received: {!r}".format(
+        owner, field, example, value))
+    return value
 
 
 def _require_id(what: str, value: Any) -> None:
@@ -111,10 +190,6 @@ def _require_id(what: str, value: Any) -> None:
         isinstance(value, str) and bool(_ID.match(value)),
         "{} must be a lower-case identifier such as 'plain_model'. Received: {!r}".format(what, value),
     )
-
-
-def _require_callable(what: str, value: Any) -> None:
-    _require(callable(value), "{} must be callable. Received: {!r}".format(what, value))
 
 
 class Seeds(object):
@@ -138,6 +213,10 @@ class Seeds(object):
 
     def as_dict(self) -> Dict[str, int]:
         return {"numpy": self.numpy, "python": self.python, "framework": self.framework}
+
+
+# The document's seeds (NumPy 1, Python 2, framework 3): repeat 0 of every case that says no others.
+DEFAULT_SEEDS = Seeds(1, 2, 3)
 
 
 class Limit(object):
@@ -190,18 +269,13 @@ class KnownFailure(object):
 
     def __init__(self, when: str, reason: str, source: str, init_modes: Sequence[str] = INIT_MODES,
                  keras_flavours: Sequence[str] = KERAS_FLAVOURS, intermittent: bool = False) -> None:
-        _require(isinstance(when, str) and bool(when.strip()), "a known failure needs 'when', e.g. 'tensorflow<2.0'")
-        _require(isinstance(reason, str) and bool(reason.strip()), "a known failure needs a 'reason'")
-        _require(isinstance(source, str) and bool(source.strip()), "a known failure needs a 'source'")
-        for mode in init_modes:
-            _require(mode in INIT_MODES, "init mode must be one of {}. Received: {!r}".format(INIT_MODES, mode))
-        for flavour in keras_flavours:
-            _require(flavour in KERAS_FLAVOURS,
-                     "keras flavour must be one of {}. Received: {!r}".format(KERAS_FLAVOURS, flavour))
-        self.when = when
-        self.reason = reason
-        self.source = source
-        self.init_modes = tuple(init_modes)
+        owner = "a known failure"
+        self.when = declared_when(owner, when)
+        self.reason = _require_text(owner, "reason", reason, "what goes wrong")
+        self.source = _require_text(owner, "source", source, "an issue link or the reproduction")
+        self.init_modes = _require_init_modes(owner, init_modes)
+        _require(isinstance(keras_flavours, (list, tuple)) and all(f in KERAS_FLAVOURS for f in keras_flavours),
+                 "{}: keras_flavours must hold {}. Received: {!r}".format(owner, KERAS_FLAVOURS, keras_flavours))
         self.keras_flavours = tuple(keras_flavours)
         self.intermittent = bool(intermittent)
 
@@ -226,18 +300,14 @@ class ExpectedChange(object):
 
     def __init__(self, when: str, reason: str, source: str, quantities: Sequence[str] = ("*",),
                  init_modes: Sequence[str] = INIT_MODES, variants: Optional[Sequence[str]] = None) -> None:
-        _require(isinstance(when, str) and bool(when.strip()), "an expected change needs 'when', e.g. 'tensorflow>=2.10'")
-        _require(isinstance(reason, str) and bool(reason.strip()), "an expected change needs a 'reason'")
-        _require(isinstance(source, str) and bool(source.strip()), "an expected change needs a 'source'")
+        owner = "an expected change"
+        self.when = declared_when(owner, when)
+        self.reason = _require_text(owner, "reason", reason, "why the change is expected")
+        self.source = _require_text(owner, "source", source, "where it is documented")
         _require(isinstance(quantities, (list, tuple)) and len(quantities) >= 1 and all(
             isinstance(q, str) and q for q in quantities), "an expected change's quantities must be names, e.g. ('val_loss',)")
-        for mode in init_modes:
-            _require(mode in INIT_MODES, "init mode must be one of {}. Received: {!r}".format(INIT_MODES, mode))
-        self.when = when
-        self.reason = reason
-        self.source = source
         self.quantities = tuple(quantities)
-        self.init_modes = tuple(init_modes)
+        self.init_modes = _require_init_modes(owner, init_modes)
         self.variants = None if variants is None else tuple(variants)
 
     def as_dict(self) -> Dict[str, Any]:
@@ -297,14 +367,12 @@ class Check(object):
             isinstance(variants, (list, tuple)) and len(variants) >= 1,
             "check '{}': variants must be a non-empty list of variant names. Received: {!r}".format(id, variants),
         )
-        _require_callable("check '{}': measure".format(id), measure)
+        Call("check '{}': measure".format(id), measure, ("runs",))
         _require(isinstance(limit, Limit), "check '{}': limit must be a Limit. Received: {!r}".format(id, limit))
         for known in known_failures:
             _require(isinstance(known, KnownFailure), "check '{}': known_failures must hold KnownFailure".format(id))
         _require(not compares_variants or len(variants) == 2,
                  "check '{}': compares_variants needs exactly two variants. Received: {!r}".format(id, variants))
-        for mode in init_modes:
-            _require(mode in INIT_MODES, "check '{}': init mode must be one of {}. Received: {!r}".format(id, INIT_MODES, mode))
         self.id = id
         self.kind = kind
         self.description = description
@@ -312,22 +380,22 @@ class Check(object):
         self.measure = measure
         self.limit = limit
         self.known_failures = tuple(known_failures)
-        self.init_modes = tuple(init_modes)
+        self.init_modes = _require_init_modes("check '{}'".format(id), init_modes)
         self.compares_variants = compares_variants
 
 
 class Variant(object):
-    """One model of a case, or one program that computes instead of training.
+    """One model of a case.
 
-    ``build(fw, data, profile, **options)`` (or ``build(fw, data)``) returns a compiled model;
-    ``fit_options`` are passed to the case's training (epochs, batch size...) over the case's;
-    ``callbacks`` are added to the case's, and ``fit_data`` replaces the case's (see :class:`Case`).
+    ``build(fw, data)`` returns a compiled model; a parameter named ``profile`` receives the run's
+    profile options, and ``options`` are passed as keywords (see :class:`Call`). ``fit_options``
+    are passed to the case's training (epochs, batch size...) over the case's; ``callbacks`` are
+    added to the case's, and ``fit_data`` replaces the case's (see :class:`Case`).
     ``initial_weights``, when given, says how the variant's starting weights relate to another
     variant's: ``(base_variant, transform)``; the harness builds the base first in the same
-    process, as the document's script does, and sets ``transform(base_weights)``.
-    ``compute(fw)``, given instead of ``build``, is a program whose result (a dict) the case's checks
-    read from the run's arrays as ``arrays["rules"]``: a family of rules (:mod:`harness.rules`) on
-    pinned weights, which needs one run per environment, not seeds and init modes.
+    process, as the document's script does, and sets ``transform(base_weights)``. ``requires``
+    names the capabilities (:mod:`harness.capabilities`) without which the variant's runs are
+    skipped, decided before they start.
     """
 
     def __init__(
@@ -341,26 +409,28 @@ class Variant(object):
         pinned_weights: Optional[Callable[[Any, Sequence[Any]], list]] = None,
         callbacks: Sequence[Callable[[Any], Any]] = (),
         fit_data: Optional[Callable[[Any, Dict[str, Any]], Mapping[str, Any]]] = None,
-        compute: Optional[Callable[[Any], Dict[str, Any]]] = None,
+        requires: Sequence[str] = (),
         **unknown: Any
     ) -> None:
         _reject_unknown("Variant", unknown, _fields(Variant))
         _require_id("a variant's name", name)
-        _require((build is None) != (compute is None),
-                 "variant '{}' needs build=<function returning a compiled model> (or compute=, for a family of "
-                 "rules), exactly one of them".format(name))
-        _require_callable("variant '{}': {}".format(name, "build" if compute is None else "compute"), build or compute)
-        _require_fit_options("variant '{}'".format(name), fit_options or {})
-        _require_factories("variant '{}'".format(name), callbacks)
+        owner = "variant '{}'".format(name)
+        _require(build is not None, "{} needs build=<function returning a compiled model>".format(owner), OWN_MODEL)
+        _require(options is None or isinstance(options, Mapping),
+                 "{}: options must be a dict of build's keyword arguments. Received: {!r}".format(owner, options))
+        self.builder = Call("{}: build".format(owner), build, ("fw", "data"), options, OWN_MODEL)
+        _require_fit_options(owner, fit_options or {})
+        _require_factories(owner, callbacks)
         if fit_data is not None:
-            _require_callable("variant '{}': fit_data".format(name), fit_data)
+            Call("{}: fit_data".format(owner), fit_data, ("fw", "data"), section=OWN_MODEL)
         if initial_weights is not None:
             _require(
                 isinstance(initial_weights, tuple) and len(initial_weights) == 2 and callable(initial_weights[1]),
-                "variant '{}': initial_weights must be (base_variant_name, transform)".format(name),
+                "{}: initial_weights must be (base_variant_name, transform)".format(owner),
             )
+            Call("{}: initial_weights' transform".format(owner), initial_weights[1], ("weights",))
         if pinned_weights is not None:
-            _require_callable("variant '{}': pinned_weights".format(name), pinned_weights)
+            Call("{}: pinned_weights".format(owner), pinned_weights, ("rng", "initial"))
         self.name = name
         self.build = build
         self.description = description
@@ -370,11 +440,11 @@ class Variant(object):
         self.pinned_weights = pinned_weights
         self.callbacks = tuple(callbacks)
         self.fit_data = fit_data
-        self.compute = compute
+        self.requires = declared_requirements(owner, requires)
 
     def model(self, fw: Any, data: Dict[str, Any], profile: Dict[str, Any]) -> Any:
-        """The variant's model, built by its ``build`` (which may leave out ``profile``)."""
-        return call_with_optional(self.build, (fw, data), profile, self.options)
+        """The variant's model, built by its ``build``."""
+        return self.builder(fw, data, profile=profile)
 
 
 class Case(object):
@@ -388,8 +458,9 @@ class Case(object):
     for one variant named ``model``; ``variants`` lists several. ``fit_options`` are the document's
     training arguments (``class_weight`` included); ``callbacks`` are factories ``fw -> callback``
     called afresh in every run; ``fit_data(fw, data)``, when given, returns ``model.fit``'s input
-    arguments itself (a ``tf.data.Dataset``, a generator with ``steps_per_epoch``), for the input
-    pipelines a version or backend may lack (raise :class:`Unsupported`). ``profiles`` may override
+    arguments itself (a ``tf.data.Dataset``, a generator with ``steps_per_epoch``); ``requires``
+    names the capabilities every variant needs (``("tf_data",)``: decided before a run starts, the
+    runs of an environment without it are skipped with the capability named). ``profiles`` may override
     options per profile (``default`` is small enough for a 2-core CPU, ``full`` is the document's
     size). ``probe(data)`` selects inputs whose predictions are recorded before and after
     training, for checks on outputs. ``tolerance`` ``(atol, rtol)`` is what ``harness compare``
@@ -398,6 +469,8 @@ class Case(object):
     :class:`ExpectedChange`). ``sources`` and ``checks`` are what a seed story has and a user's own
     model may leave out: the comparison across environments is then the check.
     """
+
+    kind = CASE_KINDS[0]  # a case that trains; a family of rules is the other kind (harness.rules.Family)
 
     def __init__(
         self,
@@ -409,7 +482,7 @@ class Case(object):
         checks: Sequence[Check] = (),
         fit_options: Optional[Mapping[str, Any]] = None,
         profiles: Optional[Mapping[str, Mapping[str, Any]]] = None,
-        seeds: Seeds = Seeds(1, 2, 3),
+        seeds: Seeds = DEFAULT_SEEDS,
         probe: Optional[Callable[[Dict[str, Any]], Any]] = None,
         description: str = "",
         tolerance: Tuple[float, float] = (1e-6, 1e-5),
@@ -417,6 +490,7 @@ class Case(object):
         build: Optional[Callable[..., Any]] = None,
         callbacks: Sequence[Callable[[Any], Any]] = (),
         fit_data: Optional[Callable[[Any, Dict[str, Any]], Mapping[str, Any]]] = None,
+        requires: Sequence[str] = (),
         **unknown: Any
     ) -> None:
         _reject_unknown("Case", unknown, _fields(Case))
@@ -428,7 +502,6 @@ class Case(object):
         _require(not (build is not None and variants), "case '{}': give build (one model) or variants (several), "
                  "not both".format(id), OWN_MODEL)
         if build is not None:
-            _require_callable("case '{}': build".format(id), build)
             variants = (Variant("model", build),)
         _require(
             isinstance(variants, (list, tuple)) and len(variants) >= 1 and all(isinstance(v, Variant) for v in variants),
@@ -437,16 +510,13 @@ class Case(object):
         names = [variant.name for variant in variants]
         duplicated = sorted(set(name for name in names if names.count(name) > 1))
         _require(not duplicated, "case '{}': variant names repeat: {}".format(id, duplicated))
-        computes = all(variant.compute is not None for variant in variants)
-        _require(computes == any(variant.compute is not None for variant in variants),
-                 "case '{}': variants that compute (rules) and variants that train cannot share a case".format(id))
-        _require(callable(make_data) or (computes and make_data is None),
-                 "case '{}': make_data must be a function make_data(rng) returning "
+        _require(callable(make_data), "case '{}': make_data must be a function make_data(rng) returning "
                  "{{'x': ..., 'y': ...}}. Received: {!r}".format(id, make_data), OWN_MODEL)
+        self.data_maker = Call("case '{}': make_data".format(id), make_data, ("rng",), section=OWN_MODEL)
         _require_fit_options("case '{}'".format(id), fit_options or {})
         _require_factories("case '{}'".format(id), callbacks)
         if fit_data is not None:
-            _require_callable("case '{}': fit_data".format(id), fit_data)
+            Call("case '{}': fit_data".format(id), fit_data, ("fw", "data"), section=OWN_MODEL)
         _require(
             isinstance(checks, (list, tuple)) and all(isinstance(c, Check) for c in checks),
             "case '{}': checks must be a list of Check".format(id),
@@ -464,7 +534,7 @@ class Case(object):
                          "case '{}': variant '{}' derives its weights from unknown variant {!r}".format(id, variant.name, base))
         _require(isinstance(seeds, Seeds), "case '{}': seeds must be Seeds(numpy, python, framework)".format(id))
         if probe is not None:
-            _require_callable("case '{}': probe".format(id), probe)
+            Call("case '{}': probe".format(id), probe, ("data",))
         _require(isinstance(tolerance, tuple) and len(tolerance) == 2 and all(
             isinstance(t, (int, float)) and not isinstance(t, bool) and t >= 0 for t in tolerance),
             "case '{}': tolerance must be (atol, rtol), two non-negative numbers. Received: {!r}".format(id, tolerance))
@@ -490,11 +560,15 @@ class Case(object):
         self.expected_changes = tuple(expected_changes)
         self.callbacks = tuple(callbacks)
         self.fit_data = fit_data
-        self.computes = computes
+        self.requires = declared_requirements("case '{}'".format(id), requires)
 
     def data(self, rng: Any, profile: Dict[str, Any]) -> Dict[str, Any]:
-        """The case's data, made by its ``make_data`` (which may leave out ``profile``)."""
-        return call_with_optional(self.make_data, (rng,), profile, {})
+        """The case's data, made by its ``make_data``."""
+        return self.data_maker(rng, profile=profile)
+
+    def requirements(self, variant: Variant) -> Tuple[str, ...]:
+        """What a run of ``variant`` needs: the case's capabilities, then the variant's."""
+        return self.requires + tuple(name for name in variant.requires if name not in self.requires)
 
     def variant(self, name: str) -> Variant:
         for variant in self.variants:

@@ -5,7 +5,8 @@ import copy
 import numpy as np
 
 from harness.contract import report
-from harness.run import checking
+from harness.contract.versions import environment_versions
+from harness.run import checking, rule_evaluation
 from harness.run.determinism import determinism
 from harness.case import Case, Check, KnownFailure, Limit, Seeds, Variant
 from harness.run.fingerprint import weights_fingerprint
@@ -20,6 +21,7 @@ ENVIRONMENT = {
     "framework": {"keras_flavour": "tf.keras", "keras": "2.2.4-tf", "keras_generation": 2, "tensorflow": "1.14.0",
                   "backend": "tensorflow", "graph_mode": True, "executing_eagerly": False, "devices": ["CPU:0"]},
     "numpy": "1.16.6", "determinism": {"PYTHONHASHSEED": None}, "packages": {"numpy": "1.16.6"},
+    "capabilities": {"tf_data": True, "switchable_training_randomness": False},
 }
 SETTINGS = {"selected": [], "repeats": 1, "init_modes": ["framework", "pinned"], "profile": "default",
             "timeout_s": 60.0, "jobs": 1, "determinism_reruns": False}
@@ -27,14 +29,16 @@ SETTINGS = {"selected": [], "repeats": 1, "init_modes": ["framework", "pinned"],
 
 def run_result(variant, init_mode="framework", repeat=0, loss=(1.0, 0.5), weights=None, status="ok", replica=0,
                randomness=(), shuffle=False, final_weights=None):
-    """A finished run; ``randomness`` lists its stochastic layers (recorded as the runner does)."""
+    """A finished run; ``randomness`` names its stochastic layers (each a Dropout of rate 0.2, recorded as the
+    runner records them)."""
     weights = [np.ones((2, 2), "float32"), np.zeros(2, "float32")] if weights is None else weights
     named = [("dense/w{}".format(i), w) for i, w in enumerate(weights)]
     final = named if final_weights is None else [("dense/w{}".format(i), w) for i, w in enumerate(final_weights)]
     record = report.run_record(status)
     record.update(history={"loss": list(loss), "val_loss": list(loss)}, final={"loss": loss[-1], "val_loss": loss[-1]},
                   weights={"initial": weights_fingerprint(named), "final": weights_fingerprint(final)}, timing={"run_s": 0.1},
-                  training_randomness=report.training_randomness(randomness, shuffle, True))
+                  training_randomness=report.training_randomness(
+                      [report.stochastic_layer(name, "Dropout", "rate", 0.2) for name in randomness], shuffle, True))
     entry = report.run_entry(variant, init_mode, repeat, replica, Seeds(1, 2, 3).as_dict(), record)
     return RunResult(entry, {"initial_weights": weights, "final_weights": weights})
 
@@ -72,3 +76,21 @@ def report_with(results, check=None, versions=None, expected_changes=()):
 def toy_case():
     return Case(id="toy", title="Toy", sources=("tests",), variants=(Variant("a", lambda *a: None), Variant("b", lambda *a: None)),
                 make_data=lambda rng, profile: {}, checks=(identity_check(),))
+
+
+def family_report(name, family, results, framework=None, file="rules_demo.py", source_hash="0"):
+    """The complete report an environment writes for one family of rules whose one run gave ``results``
+    (``harness.run.rule_evaluation.evaluate``'s, or None for a run that crashed), judged as the runner
+    judges them; ``framework`` overrides the environment's framework facts."""
+    environment = copy.deepcopy(ENVIRONMENT)
+    environment["name"] = name
+    environment["framework"].update(framework or {})
+    record = report.run_record() if results is not None else report.failed_record("crashed", "signal 9")
+    run = RunResult(report.run_entry("rules", "pinned", 0, 0, Seeds(1, 2, 3).as_dict(), record),
+                    {"rules": results} if results is not None else {})
+    entry = report.family_entry(family.id, family.title, family.description, file, source_hash, "default")
+    entry.update(rule_evaluation.judge(family, run, environment_versions(environment)), runs=[run.entry], complete=True)
+    document = report.new_report(copy.deepcopy(SETTINGS), environment)
+    document.update(cases=[entry], complete=True)
+    document["summary"] = report.summary(document)
+    return document

@@ -10,7 +10,7 @@ Standard library only: the runner uses these views inside every environment.
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from harness.contract.strict_json import decode_float
-from harness.contract.vocabulary import FINISHED
+from harness.contract.vocabulary import CASE_KINDS, FINISHED
 
 
 class Weight(object):
@@ -67,6 +67,12 @@ class Run(object):
         return str(error["message"]) if error else ""
 
     @property
+    def skip(self) -> Optional[Dict[str, Any]]:
+        """Why a skipped run was skipped (code, missing capabilities), or None."""
+        skip = self.entry.get("skip")
+        return dict(skip) if skip else None
+
+    @property
     def history(self) -> Dict[str, List[float]]:
         """Per-epoch values by history key, decoded to floats."""
         return {key: [decode_float(value) for value in values] for key, values in self.entry["history"].items()}
@@ -112,6 +118,7 @@ class Group(object):
         self.reason = entry["reason"]
         self.known_failure = entry["known_failure"]
         self.details = entry["details"] if isinstance(entry["details"], dict) else {}
+        self.skip = entry.get("skip")
 
     @property
     def measured(self) -> Optional[float]:
@@ -137,20 +144,46 @@ class Check(object):
         self.groups = [Group(group) for group in entry["groups"]]
 
 
-class Case(object):
-    """One case of a report: what it is, its runs, determinism and checks."""
+class RuleResult(object):
+    """What one rule of a family measured (see the report schema's ``rule``)."""
 
     def __init__(self, entry: Mapping[str, Any]) -> None:
         self.entry = entry
         self.id = str(entry["id"])
+        self.outcome = str(entry["outcome"])
+        self.tolerance = decode_float(entry["tolerance"])
+        self.pairs = {str(name): decode_float(value) for name, value in entry["pairs"].items()}
+        self.evidence = entry["evidence"]
+        self.skip = entry["skip"]
+        self.raised = entry["raised"]
+
+    @property
+    def distance(self) -> Optional[float]:
+        return None if self.entry["distance"] is None else decode_float(self.entry["distance"])
+
+
+class Case(object):
+    """One case of a report: what it is, its runs and checks; a training case's tolerance, variants
+    and determinism, a family's rules."""
+
+    def __init__(self, entry: Mapping[str, Any]) -> None:
+        self.entry = entry
+        self.id = str(entry["id"])
+        self.kind = str(entry["kind"])
         self.title = str(entry["title"])
         self.source_hash = str(entry["source_hash"])
-        self.tolerance = dict(entry["tolerance"])
+        self.tolerance = dict(entry.get("tolerance") or {"atol": 0.0, "rtol": 0.0})
         self.complete = bool(entry["complete"])
-        self.variants = [str(v["name"]) for v in entry["variants"]]
+        self.variants = [str(v["name"]) for v in entry.get("variants", [])]
         self.runs = [Run(run) for run in entry["runs"]]
         self.checks = [Check(check) for check in entry["checks"]]
-        self.determinism = list(entry["determinism"])
+        self.determinism = list(entry.get("determinism", []))
+        self.rules = [RuleResult(rule) for rule in entry.get("rules", [])]
+        self.expected_changes = list(entry.get("expected_changes", []))
+
+    @property
+    def is_family(self) -> bool:
+        return self.kind == CASE_KINDS[1]
 
 
 class Report(object):
@@ -167,6 +200,7 @@ class Report(object):
         self.summary = document["summary"]
         self.load_errors = list(document["load_errors"])
         self.cases = [Case(case) for case in document["cases"]]
+        self.capabilities = dict(self.environment["capabilities"])
 
     def runs(self) -> Iterator[Tuple[Case, Run]]:
         for case in self.cases:

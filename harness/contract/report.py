@@ -19,7 +19,10 @@ from harness.contract.schema import REPORT_SCHEMA_PATH, load_schema, validation_
 from harness.contract.strict_json import dumps, loads, not_a_regular_file, to_plain, write_atomically
 from harness.errors import ReportError
 
-SCHEMA_VERSION = 1
+# 2: a family of rules is a case of its own kind with its rules' measurements (kind, rules); skips
+# say why as a code (skip); the environment records its capabilities; training randomness names its
+# layers as data; runs no longer carry rule_seconds.
+SCHEMA_VERSION = 2
 # A report is data from elsewhere (CI artifacts, other machines): refuse what no run can produce.
 MAX_REPORT_BYTES = 256 * 1024 * 1024
 
@@ -52,12 +55,42 @@ def load_error(path: str, problem: str) -> Dict[str, Any]:
 def case_entry(case_id: str, title: str, description: str, sources: Sequence[str], file: str, source_hash: str,
                profile: str, tolerance: Mapping[str, float], variants: Sequence[Mapping[str, str]],
                expected_changes: Sequence[Mapping[str, Any]] = ()) -> Dict[str, Any]:
-    """A case before any of its runs finished."""
-    return {"id": case_id, "title": title, "description": description.strip(), "sources": list(sources),
-            "file": file, "source_hash": source_hash, "profile": profile, "tolerance": dict(tolerance),
-            "variants": [{"name": v["name"], "description": v["description"]} for v in variants],
-            "expected_changes": [dict(change) for change in expected_changes],
-            "runs": [], "determinism": [], "checks": [], "complete": False}
+    """A case that trains, before any of its runs finished."""
+    entry = _common_case_entry(vocabulary.CASE_KINDS[0], case_id, title, description, sources, file, source_hash,
+                               profile)
+    entry.update(tolerance=dict(tolerance), variants=[{"name": v["name"], "description": v["description"]}
+                                                      for v in variants],
+                 expected_changes=[dict(change) for change in expected_changes], determinism=[])
+    return entry
+
+
+def family_entry(family_id: str, title: str, description: str, file: str, source_hash: str,
+                 profile: str) -> Dict[str, Any]:
+    """A family of rules, before its run finished: its rules' measurements come with it."""
+    entry = _common_case_entry(vocabulary.CASE_KINDS[1], family_id, title, description, (), file, source_hash, profile)
+    entry["rules"] = []
+    return entry
+
+
+def _common_case_entry(kind: str, case_id: str, title: str, description: str, sources: Sequence[str], file: str,
+                       source_hash: str, profile: str) -> Dict[str, Any]:
+    return {"id": case_id, "kind": kind, "title": title, "description": description.strip(), "sources": list(sources),
+            "file": file, "source_hash": source_hash, "profile": profile, "runs": [], "checks": [], "complete": False}
+
+
+def rule_entry(rule_id: str, guarantee: str, tolerance: float, requires: Sequence[str],
+               result: Mapping[str, Any]) -> Dict[str, Any]:
+    """What one rule of a family measured: each pair's distance and the numbers compared, or why it
+    was skipped (the capabilities missing), or what its call raised; and its seconds."""
+    return {"id": rule_id, "guarantee": guarantee, "tolerance": tolerance, "requires": list(requires),
+            "outcome": result["outcome"], "distance": result.get("distance"), "pairs": dict(result.get("pairs", {})),
+            "evidence": result.get("evidence"), "skip": result.get("skip"), "raised": result.get("raised"),
+            "seconds": result.get("seconds")}
+
+
+def skip_entry(code: str, missing: Sequence[str] = ()) -> Dict[str, Any]:
+    """Why something was skipped, as data: a code of vocabulary.SKIP_CODES and the missing capabilities."""
+    return {"code": code, "missing": list(missing)}
 
 
 def error_entry(kind: str, message: str, traceback: str = "") -> Dict[str, str]:
@@ -66,19 +99,23 @@ def error_entry(kind: str, message: str, traceback: str = "") -> Dict[str, str]:
 
 def run_record(status: str = "ok", error: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
     """What one run produced, before the harness says which run it was: the child fills it in."""
-    return {"status": status, "error": error, "history": {}, "final": {}, "non_finite": None,
+    return {"status": status, "error": error, "skip": None, "history": {}, "final": {}, "non_finite": None,
             "data": {}, "weights": {"initial": [], "final": []}, "timing": {}}
 
 
-def training_randomness(layers: Sequence[str], shuffle: bool, controllable: bool,
-                        switched_off: Sequence[str] = (), pipeline: bool = False) -> Dict[str, Any]:
-    """What in a run drew from the framework's RNG while training, and what the harness switched off
-    (``pipeline`` only when the case fed ``fit`` itself: reports from before it stay as they were)."""
-    record = {"layers": list(layers), "shuffle": bool(shuffle), "controllable": bool(controllable),
-              "switched_off": list(switched_off)}
-    if pipeline:
-        record["pipeline"] = True
-    return record
+def stochastic_layer(layer: str, kind: str, attribute: Optional[str], value: Optional[float]) -> Dict[str, Any]:
+    """A layer that draws random numbers while training: its name, class, the attribute that
+    switches it off at 0 (None where nothing does, as for random augmentation) and its value."""
+    return {"layer": layer, "class": kind, "attribute": attribute, "value": value}
+
+
+def training_randomness(layers: Sequence[Mapping[str, Any]], shuffle: bool, controllable: bool,
+                        switched_off: bool = False, pipeline: bool = False) -> Dict[str, Any]:
+    """What in a run drew from the framework's RNG while training (``layers``: stochastic_layer
+    entries), whether the harness switched it all off (a controlled run), and whether the case fed
+    ``fit`` an input pipeline of its own."""
+    return {"layers": [dict(layer) for layer in layers], "shuffle": bool(shuffle), "controllable": bool(controllable),
+            "switched_off": bool(switched_off), "pipeline": bool(pipeline)}
 
 
 def training_record(epochs_requested: Optional[int], epochs_trained: int, callbacks: Sequence[str],
@@ -112,10 +149,13 @@ def determinism_entry(variant: str, init_mode: str, identical: Optional[bool], d
 
 def group_entry(init_mode: str, repeat: int, verdict: str, measured: Optional[float] = None,
                 details: Optional[Mapping[str, Any]] = None, reason: Optional[str] = None,
-                known_failure: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
-    """A check's verdict on the runs of one init mode and seed."""
+                known_failure: Optional[Mapping[str, Any]] = None,
+                skip: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+    """A check's verdict on the runs of one init mode and seed; ``skip`` says, as data, why a
+    skipped one was skipped."""
     return {"init_mode": init_mode, "repeat": repeat, "measured": measured, "details": dict(details or {}),
-            "verdict": verdict, "reason": reason, "known_failure": dict(known_failure) if known_failure else None}
+            "verdict": verdict, "reason": reason, "known_failure": dict(known_failure) if known_failure else None,
+            "skip": dict(skip) if skip else None}
 
 
 def check_entry(check_id: str, kind: str, description: str, variants: Sequence[str], limit: Mapping[str, Any],
@@ -149,8 +189,16 @@ def summary(document: Mapping[str, Any]) -> Dict[str, Any]:
                 unexpected.append(label)
             elif vocabulary.check_is_flag(check["kind"], check["verdict"]):
                 flags.append(label)
+        if judged_nothing(case):
+            unexpected.append("{}: judged nothing: every rule was skipped".format(case["id"]))
     return {"runs": dict(runs), "checks": dict(verdicts), "unexpected": unexpected, "flags": flags,
             "exit_status": 1 if unexpected else 0}
+
+
+def judged_nothing(case: Mapping[str, Any]) -> bool:
+    """A finished family of rules whose every rule was skipped: it checked nothing, which is no pass."""
+    return (case.get("kind") == vocabulary.CASE_KINDS[1] and case["complete"] and bool(case["checks"])
+            and all(check["verdict"] == "skipped" for check in case["checks"]))
 
 
 def finished_runs(document: Mapping[str, Any]) -> int:

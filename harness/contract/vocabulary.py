@@ -10,6 +10,9 @@ Standard library only: it runs inside every environment (Python 3.7).
 from typing import Any, Dict, Mapping, Optional
 
 # -- what a case declares -------------------------------------------------------------------
+# A case that trains variants (harness.case.Case), or a family of rules that computes once per
+# environment (harness.rules.Family): two kinds, each planned, run and judged its own way.
+CASE_KINDS = ("training", "rules")
 CHECK_KINDS = ("invariant", "characterisation")
 INIT_MODES = ("framework", "pinned")
 # A diagnostic run mode, never chosen by a user or judged by a check: pinned weights with the
@@ -26,6 +29,15 @@ RUN_STATUSES = ("ok", "nan", "error", "timeout", "skipped")
 FINISHED = ("ok", "nan")
 # A run that ended so: the harness or the framework broke, and the environment fails.
 BROKEN = ("error", "timeout")
+# Why a run, a rule or a check was skipped, as a code (the report's ``skip``): a capability the
+# environment lacks (harness.capabilities), the case's own code declaring absence (Unsupported), or,
+# for a controlled run, nothing random to switch off, an input pipeline of the case's own, or random
+# augmentation layers the harness cannot switch off.
+SKIP_CODES = ("missing_capability", "declared_by_case", "nothing_to_control", "input_pipeline", "augmentation_layers")
+# What skipping for these reasons says: the absence was declared before anything was called.
+DECLARED_SKIPS = ("missing_capability", "declared_by_case")
+# How a rule of a family came out: its pairs measured, skipped before the call, or the call raised.
+RULE_OUTCOMES = ("measured", "skipped", "raised")
 
 # -- what a check concluded -----------------------------------------------------------------
 CHECK_VERDICTS = ("pass", "fail", "known_failure", "fixed", "noise", "error", "skipped")
@@ -43,10 +55,29 @@ MATERIALITY = ("identical", "within_tolerance", "within_seed_noise", "undetermin
 # What made two runs with the same seeds differ: their initial weights, the framework's RNG during
 # training (Dropout masks, shuffle order), its arithmetic, or that could not be told apart.
 CAUSES = ("initialisation", "training_randomness", "arithmetic", "unknown")
-CAUSE_LABELS = {"initialisation": "init", "training_randomness": "training RNG", "arithmetic": "arithmetic",
-                "unknown": "cause unknown"}
-MATERIALITY_LABELS = {"identical": "identical", "within_tolerance": "within tolerance",
-                      "within_seed_noise": "within seed noise", "undetermined": "UNDETERMINED", "material": "MATERIAL"}
+
+
+# -- how a check's verdict changed from the baseline to another environment ------------------
+# broke: a check that held (or was not judged) fails; lost: a check that was judged is skipped,
+# errs, is swamped by noise or is missing; fixed: a failing check holds; regained: a check that was
+# not judged holds. An undeclared broke or lost fails compare's gate.
+CHANGE_MARKS = ("broke", "lost", "fixed", "regained")
+_HELD = ("pass", "fixed")
+_FAILING = ("fail", "known_failure")
+
+
+def verdict_change(baseline: Optional[str], env: Optional[str]) -> Optional[str]:
+    """The mark of a check whose verdict was ``baseline`` and is ``env`` (None: the check is missing)."""
+    def state(verdict: Optional[str]) -> str:
+        return "held" if verdict in _HELD else "failing" if verdict in _FAILING else "unjudged"
+    before, after = state(baseline), state(env)
+    if before == after:
+        return None
+    if after == "failing":
+        return "broke"
+    if after == "unjudged":
+        return "lost"
+    return "fixed" if before == "failing" else "regained"
 
 
 def worst_materiality(values: Any) -> str:
@@ -84,24 +115,8 @@ def worst_verdict(verdicts: Any) -> str:
     return "skipped"
 
 
-def materiality_label(result: Optional[Mapping[str, Any]]) -> str:
-    """A comparison result in a few words: its materiality, and the cause of a change."""
-    if not result:
-        return "-"
-    label = MATERIALITY_LABELS[result["materiality"]]
-    if result.get("cause") and result["materiality"] not in ("identical", "within_tolerance"):
-        label += " ({})".format(CAUSE_LABELS[result["cause"]])
-    if result.get("expected"):
-        label += " expected"
-    return label
-
-
-def short_verdict(verdict: str) -> str:
-    """A verdict short enough for one cell of the check matrix."""
-    return {"known_failure": "known"}.get(verdict, verdict)
-
-
 def schema_enums() -> Dict[str, tuple]:
     """The tuples the schemas must spell the same way (checked by the test suite)."""
     return {"status": RUN_STATUSES, "verdict": CHECK_VERDICTS, "kind": CHECK_KINDS, "init_mode": INIT_MODES,
-            "run_mode": RUN_MODES, "keras_flavour": KERAS_FLAVOURS, "materiality": MATERIALITY, "cause": CAUSES}
+            "run_mode": RUN_MODES, "keras_flavour": KERAS_FLAVOURS, "materiality": MATERIALITY, "cause": CAUSES,
+            "case_kind": CASE_KINDS, "skip_code": SKIP_CODES, "rule_outcome": RULE_OUTCOMES, "mark": CHANGE_MARKS}

@@ -10,8 +10,8 @@ Verdicts, per init mode and seed and then for the check as a whole:
 - ``noise``: it fails, but by no more than ``NOISE_MARGIN`` times the environment's own
   run-to-run noise (see ``Check.compares_variants``): this environment cannot tell;
 - ``error``: a run it needs did not finish (crashed, timed out), so nothing can be judged;
-- ``skipped``: a run it needs was skipped, or its measure raised :class:`harness.case.Unsupported`
-  (the feature does not exist in this version).
+- ``skipped``: a run it needs was skipped (a capability the environment lacks, or the case's own
+  declaration), or its measure raised :class:`harness.case.Unsupported` (the case's code says so).
 """
 
 import collections
@@ -33,12 +33,25 @@ NOISE_MARGIN = 10.0
 Replicas = Mapping[str, Mapping[str, Tuple[RunResult, RunResult]]]
 
 
-def applicable_known_failure(check: Check, init_mode: str, versions: Mapping[str, Optional[str]]) -> Optional[KnownFailure]:
-    for known in check.known_failures:
+def applicable(known_failures: Sequence[KnownFailure], init_mode: str,
+               versions: Mapping[str, Optional[str]]) -> Optional[KnownFailure]:
+    """The first declared known failure that applies to this init mode and environment."""
+    for known in known_failures:
         if (init_mode in known.init_modes and versions.get("keras_flavour") in known.keras_flavours
                 and satisfied(known.when, versions)):
             return known
     return None
+
+
+def settle(holds: bool, known: Optional[KnownFailure]) -> Tuple[str, Optional[str]]:
+    """A judged check's verdict, and its reason where the verdict alone would mislead: what held or
+    failed, read against the known failure that applies (an intermittent one that did not show
+    passes, since a pass then says nothing about the bug being gone)."""
+    if known is not None and holds and known.intermittent:
+        return "pass", "the declared intermittent failure did not show in this run"
+    if known is not None:
+        return ("fixed" if holds else "known_failure"), None
+    return ("pass" if holds else "fail"), None
 
 
 class MeasureError(Exception):
@@ -98,11 +111,11 @@ def run_to_run_noise(check: Check, replicas: Replicas) -> Optional[float]:
 def judge_group(check: Check, init_mode: str, repeat: int, runs: Mapping[str, RunResult],
                 versions: Mapping[str, Optional[str]], noise: Optional[float] = None) -> Dict[str, Any]:
     """The verdict of ``check`` on the runs of one init mode and seed (a report's check group)."""
-    known = applicable_known_failure(check, init_mode, versions)
+    known = applicable(check.known_failures, init_mode, versions)
     known_entry = known.as_dict() if known else None
 
-    def unjudged(verdict: str, reason: str) -> Dict[str, Any]:
-        return report.group_entry(init_mode, repeat, verdict, reason=reason, known_failure=known_entry)
+    def unjudged(verdict: str, reason: str, skip: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+        return report.group_entry(init_mode, repeat, verdict, reason=reason, known_failure=known_entry, skip=skip)
 
     missing = [name for name in check.variants if name not in runs]
     if missing:
@@ -110,7 +123,7 @@ def judge_group(check: Check, init_mode: str, repeat: int, runs: Mapping[str, Ru
     skipped = [name for name in check.variants if runs[name].status == "skipped"]
     if skipped:
         return unjudged("skipped", "run skipped: {}".format("; ".join(
-            "{} ({})".format(name, runs[name].error_message) for name in skipped)))
+            "{} ({})".format(name, runs[name].error_message) for name in skipped)), runs[skipped[0]].skip)
     unfinished = [name for name in check.variants if not runs[name].finished]
     if unfinished:
         return unjudged("error", "run did not finish: {}".format(
@@ -118,7 +131,7 @@ def judge_group(check: Check, init_mode: str, repeat: int, runs: Mapping[str, Ru
     try:
         measurement = measure(check, {name: runs[name] for name in check.variants})
     except Unsupported as missing:
-        return unjudged("skipped", str(missing))
+        return unjudged("skipped", str(missing), {"code": "declared_by_case", "missing": []})
     except MeasureError as error:
         return unjudged("error", str(error))
     if measurement.evidence == 0:
@@ -134,13 +147,8 @@ def judge_group(check: Check, init_mode: str, repeat: int, runs: Mapping[str, Ru
         reason = ("differs by {:.3g}, within {:g}x the {:.3g} by which one variant differs from itself "
                   "re-run with the same seeds: this environment is not deterministic enough to tell".format(
                       measurement.value, NOISE_MARGIN, noise))
-    elif known is not None and holds and known.intermittent:
-        verdict = "pass"
-        reason = "the declared intermittent failure did not show in this run"
-    elif known is not None:
-        verdict = "fixed" if holds else "known_failure"
     else:
-        verdict = "pass" if holds else "fail"
+        verdict, reason = settle(holds, known)
     return report.group_entry(init_mode, repeat, verdict, measurement.value, details, reason, known_entry)
 
 

@@ -4,7 +4,8 @@ Reports are merged from many machines and compared across versions, so each one 
 which interpreter, platform, CPU, packages (every installed distribution with its version),
 framework flavour, backend, devices and determinism-relevant settings produced it.
 Standard library only: ``importlib.metadata`` does not exist on Python 3.7, so installed
-distributions are read from the ``*.dist-info``/``*.egg-info`` folders on ``sys.path``.
+distributions are read from the ``*.dist-info``/``*.egg-info`` folders on ``sys.path``. The
+capabilities the environment has (:mod:`harness.capabilities`) are derived from these versions here.
 """
 
 import os
@@ -12,6 +13,9 @@ import platform
 import re
 import sys
 from typing import Any, Dict, Optional
+
+from harness import capabilities
+from harness.contract.versions import environment_versions, normalise
 
 # Variables that change numerics, threading or determinism: recorded whether set or not.
 DETERMINISM_VARIABLES = (
@@ -21,11 +25,6 @@ DETERMINISM_VARIABLES = (
     "JAX_ENABLE_X64", "TF_XLA_FLAGS",
 )
 _DIST_FOLDER = re.compile(r"^(?P<name>[A-Za-z0-9_.]+)-(?P<version>[0-9][^-]*?)(?:-py[0-9.]+)?\.(?:dist|egg)-info$")
-
-
-def normalise(name: str) -> str:
-    """PEP 503 name: ``tensorflow_cpu`` and ``TensorFlow-CPU`` are both ``tensorflow-cpu``."""
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def installed_distributions() -> Dict[str, str]:
@@ -53,9 +52,10 @@ def cpu_model() -> Optional[str]:
 
 
 def describe(framework_facts: Dict[str, Any], env_name: str) -> Dict[str, Any]:
-    """The environment section of a report; ``framework_facts`` come from the framework itself."""
+    """The environment section of a report; ``framework_facts`` come from the framework itself. What
+    the environment can do (its capabilities) is derived here, once, from the versions it records."""
     distributions = installed_distributions()
-    return {
+    environment = {
         "name": env_name,
         "tox_env": os.environ.get("TOX_ENV_NAME"),
         "python": {
@@ -74,18 +74,6 @@ def describe(framework_facts: Dict[str, Any], env_name: str) -> Dict[str, Any]:
         "numpy": distributions.get("numpy"),
         "determinism": {name: os.environ.get(name) for name in DETERMINISM_VARIABLES},
         "packages": distributions,
-    }
-
-
-def requirement_versions(environment: Dict[str, Any]) -> Dict[str, Optional[str]]:
-    """The versions that a check's known-failure requirement (``tensorflow<2.0``) is read against."""
-    framework = environment["framework"]
-    versions = dict(environment["packages"])
-    versions.update({
-        "tensorflow": framework.get("tensorflow"),
-        "keras": framework.get("keras"),
-        "numpy": environment.get("numpy"),
-        "python": environment["python"]["version"],
-        "keras_flavour": framework.get("keras_flavour"),
-    })
-    return versions
+    }  # type: Dict[str, Any]
+    environment["capabilities"] = capabilities.detect(environment_versions(environment))
+    return environment

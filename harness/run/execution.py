@@ -15,10 +15,21 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from harness.case import OWN_MODEL, WRITING_A_CASE, Case, Seeds, Unsupported, Variant
-from harness.contract.report import error_entry, run_record, training_record, training_randomness
+from harness.contract.report import error_entry, run_record, skip_entry, training_record, training_randomness
 from harness.contract.vocabulary import CONTROLLED
 from harness.run.fingerprint import data_fingerprint, weights_fingerprint
 from harness.run.framework import Framework
+
+
+class Skipped(Exception):
+    """A run that is not made, for a reason the report keeps as a code (vocabulary.SKIP_CODES)."""
+
+    def __init__(self, code: str, message: str, missing: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.skip = skip_entry(code, missing)
+
+
+SWITCHABLE = "switchable_training_randomness"
 
 
 class CaseMistake(Exception):
@@ -148,30 +159,12 @@ def make_callbacks(fw: Framework, case: Case, variant: Variant) -> List[Any]:
     return callbacks
 
 
-def _monitored(callbacks: Sequence[Any], history: Dict[str, List[float]]) -> Tuple[Optional[str], bool]:
-    """The quantity the case's callbacks watch (EarlyStopping, ReduceLROnPlateau, ModelCheckpoint),
-    else val_loss or loss; and whether higher is better (the callback's mode, else Keras's rule)."""
-    for callback in callbacks:
-        monitor = getattr(callback, "monitor", None)
-        if isinstance(monitor, str):
-            mode = getattr(callback, "mode", "auto")
-            if mode not in ("min", "max"):
-                higher = getattr(callback, "monitor_op", None) is np.greater or any(
-                    word in monitor for word in ("acc", "auc"))
-                return monitor, higher
-            return monitor, mode == "max"
-    for key in ("val_loss", "loss"):
-        if key in history:
-            return key, False
-    return None, False
-
-
-def _training(options: Dict[str, Any], history: Dict[str, List[float]], callbacks: Sequence[Any],
+def _training(fw: Framework, options: Dict[str, Any], history: Dict[str, List[float]], callbacks: Sequence[Any],
               rates: List[Optional[float]]) -> Dict[str, Any]:
     """What the callbacks did: epochs trained of those asked for, the best epoch of the watched
     quantity, and the learning rate of every epoch."""
     trained = max((len(series) for series in history.values()), default=0)
-    monitor, higher = _monitored(callbacks, history)
+    monitor, higher = fw.watched(callbacks, history)
     values = [(value, epoch) for epoch, value in enumerate(history.get(monitor, []), 1) if math.isfinite(value)]
     # The first epoch that reached the best value, as EarlyStopping counts it (accuracies tie often).
     best = (max(values, key=lambda item: (item[0], -item[1])) if higher else min(values))[1] if values else None
@@ -197,20 +190,31 @@ def _control(fw: Framework, model: Any, options: Dict[str, Any], pipeline: bool,
 
     ``fit`` shuffles arrays unless told not to (a dataset or generator it does not shuffle); an
     input pipeline of the case's own is not inspected, so its runs cannot be controlled. A controlled run
-    that finds nothing to switch off is the pinned run again, so it is skipped rather than spent.
+    that finds nothing to switch off is the pinned run again, so it is skipped rather than spent; one
+    whose environment lacks the capability to switch a Dropout rate off after building is skipped
+    with that capability named, never run claiming control it lacks.
     """
     shuffle = not pipeline and options.get("shuffle", True) is not False
-    layers = [description for description, _, _ in fw.stochastic_layers(model)]
+    found = fw.stochastic_layers(model)
+    layers = [entry for entry, _, _ in found]
+    controllable = SWITCHABLE in fw.capabilities
     if not controlled:
-        return training_randomness(layers, shuffle, fw.controllable, pipeline=pipeline)
+        return training_randomness(layers, shuffle, controllable, pipeline=pipeline)
     if pipeline:
-        raise Unsupported("the case's own input pipeline (fit_data: a dataset or generator) may draw random numbers "
-                          "that the harness cannot switch off")
+        raise Skipped("input_pipeline", "the case's own input pipeline (fit_data: a dataset or generator) may draw "
+                      "random numbers that the harness cannot switch off")
     if not layers and not shuffle:
-        raise Unsupported("nothing to control: no Dropout-like layer and no shuffling, so the pinned run is this run")
-    switched_off = fw.switch_off(model) + (["shuffle"] if shuffle else [])
+        raise Skipped("nothing_to_control", "nothing to control: no Dropout-like layer and no shuffling, so the pinned "
+                      "run is this run")
+    if layers and not controllable:
+        raise Skipped("missing_capability", "this environment lacks {}: its Dropout-like layers cannot be switched off "
+                      "after building".format(SWITCHABLE), [SWITCHABLE])
+    augmentation = [entry["layer"] for entry, _, attribute in found if attribute is None]
+    if augmentation:
+        raise Skipped("augmentation_layers", "cannot switch off random augmentation layer(s): " + ", ".join(augmentation))
+    fw.switch_off(found)
     options["shuffle"] = False
-    return training_randomness(layers, shuffle, fw.controllable, switched_off)
+    return training_randomness(layers, shuffle, controllable, switched_off=True)
 
 
 def execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds: Seeds,
@@ -234,12 +238,11 @@ def _execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds
     try:
         variant = case.variant(variant_name)
         profile = case.profile_options(profile_name)
+        missing = [name for name in case.requirements(variant) if name not in fw.capabilities]
+        if missing:  # decided before anything is called
+            raise Skipped("missing_capability", "requires {}, which this environment lacks".format(", ".join(missing)),
+                          missing)
         fw.seed(seeds.numpy, seeds.python, seeds.framework)
-        if variant.compute is not None:  # a family of rules: its results are what the checks read
-            arrays["rules"] = variant.compute(fw)
-            record["rule_seconds"] = {rule: result.pop("seconds") for rule, result in arrays["rules"].items()}
-            record["timing"]["run_s"] = time.perf_counter() - started
-            return record, arrays
         fit_data = variant.fit_data or case.fit_data
         data = _checked_data(case.data(np.random.mtrand._rand, profile), fit_data is not None)
         record["data"] = data_fingerprint(data)
@@ -266,7 +269,7 @@ def _execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds
         history, rates = fw.fit(model, inputs, options, callbacks)
         record["timing"]["fit_s"] = time.perf_counter() - built
         record["history"] = history
-        record["training"] = _training(options, history, callbacks, rates)
+        record["training"] = _training(fw, options, history, callbacks, rates)
         record["final"] = {key: values[-1] for key, values in history.items() if values}
         final = fw.weights(model)
         record["weights"]["final"] = weights_fingerprint(final)
@@ -276,8 +279,13 @@ def _execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds
         record["non_finite"] = _first_non_finite(history)
         if record["non_finite"] is not None:
             record["status"] = "nan"
-    except Unsupported as unsupported:  # the version lacks what the case needs: skipped, with the reason
+    except Skipped as skipped:  # decided by the harness, before the call it would have made
         record["status"] = "skipped"
+        record["skip"] = skipped.skip
+        record["error"] = error_entry("Skipped", str(skipped))
+    except Unsupported as unsupported:  # the case's own code declares that it cannot run here
+        record["status"] = "skipped"
+        record["skip"] = skip_entry("declared_by_case")
         record["error"] = error_entry("Unsupported", str(unsupported))
     except Exception as error:  # a framework failure is data, not a crash of the harness
         record["status"] = "error"

@@ -14,15 +14,17 @@ happens in a child forked from it (see :mod:`harness.isolation`), so nothing her
 framework operation at import time.
 """
 
+import inspect
 import os
 import random
 import sys
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from harness.case import Unsupported
+from harness.contract.report import stochastic_layer
 from harness.errors import UserError
+from harness.run import environment
 
 HISTORY_ALIASES = {"acc": "accuracy", "val_acc": "val_accuracy"}
 # What ReduceLROnPlateau and LearningRateScheduler add to the logs under one name or another
@@ -45,6 +47,7 @@ class Framework(object):
         self.Input = keras.layers.Input
         # A temporary folder of the current run's own, for files its callbacks write (set per run).
         self.run_folder = None  # type: Optional[str]
+        self._capabilities = None  # type: Optional[FrozenSet[str]]
 
     # -- what is being tested -------------------------------------------------------------
     @property
@@ -85,6 +88,16 @@ class Framework(object):
             "graph_mode": self.graph_mode,
             "executing_eagerly": self._executing_eagerly(),
         }
+
+    @property
+    def capabilities(self) -> FrozenSet[str]:
+        """The capabilities this environment has (:mod:`harness.capabilities`), derived once from its
+        versions, as the report records them: a case asks ``"tf_data" in fw.capabilities``, never
+        which version it runs on."""
+        if self._capabilities is None:
+            found = environment.describe(self.describe(), "local")["capabilities"]
+            self._capabilities = frozenset(name for name, present in found.items() if present)
+        return self._capabilities
 
     def runtime_state(self) -> Dict[str, Any]:
         """What running a framework operation leaves behind in this process.
@@ -151,24 +164,23 @@ class Framework(object):
             torch.manual_seed(framework_seed)
 
     def optimizer(self, name: str, learning_rate: Any, **options: Any) -> Any:
-        """An optimiser by class name; Keras 2.2.4 spells the rate ``lr``, Keras 3 ``learning_rate``.
+        """An optimiser by class name, its rate spelled as this Keras's constructor names it (``lr`` in
+        Keras 2.2.4, ``learning_rate`` later).
 
-        An option this version's optimizer does not take (``global_clipnorm`` before TF 2.4,
-        ``weight_decay`` before the optimizers of TF 2.11) is :class:`Unsupported`, not an error.
+        An optimizer or an option only some versions have is a capability the caller declares
+        (``weight_decay_optimizers``, ``optimizer_global_clipnorm``): here a missing class is an
+        ``AttributeError`` and a refused option the framework's own error, failures like any other.
         """
         cls = getattr(self.keras.optimizers, name, None)
         if cls is None:
-            raise Unsupported("keras.optimizers has no {} in Keras {}".format(name, self.keras_version))
-        for spelling in ("learning_rate", "lr"):
-            try:
-                return cls(**dict(options, **{spelling: learning_rate}))
-            except TypeError as error:
-                refused = [option for option in list(options) + [spelling] if option in str(error)]
-                if refused and refused != [spelling]:
-                    raise Unsupported("{} in Keras {} takes no {}".format(name, self.keras_version, refused[0]))
-                if not refused:
-                    raise
-        raise Unsupported("{} in Keras {} takes no learning rate argument".format(name, self.keras_version))
+            raise AttributeError("keras.optimizers has no {} in Keras {} (a case that needs it declares the "
+                                 "capability: see harness/capabilities.py)".format(name, self.keras_version))
+        try:
+            spelled = inspect.signature(cls.__init__).parameters
+        except (TypeError, ValueError):
+            spelled = {}
+        rate = "lr" if "lr" in spelled and "learning_rate" not in spelled else "learning_rate"
+        return cls(**dict(options, **{rate: learning_rate}))
 
     def to_numpy(self, value: Any) -> np.ndarray:
         """A tensor's value: read through the session in a TF 1.x graph, converted by Keras 3 from any
@@ -217,6 +229,25 @@ class Framework(object):
 
     def is_callback(self, value: Any) -> bool:
         return isinstance(value, self.keras.callbacks.Callback)
+
+    @staticmethod
+    def watched(callbacks: Sequence[Any], history: Mapping[str, Any]) -> Tuple[Optional[str], bool]:
+        """The quantity the callbacks watch (EarlyStopping, ReduceLROnPlateau, ModelCheckpoint), else
+        val_loss or loss; and whether higher is better: the callback's mode, else Keras's own rule
+        (its ``monitor_op``, or a name that says accuracy or AUC), as each Keras keeps them."""
+        for callback in callbacks:
+            monitor = getattr(callback, "monitor", None)
+            if isinstance(monitor, str):
+                mode = getattr(callback, "mode", "auto")
+                if mode not in ("min", "max"):
+                    higher = getattr(callback, "monitor_op", None) is np.greater or any(
+                        word in monitor for word in ("acc", "auc"))
+                    return monitor, higher
+                return monitor, mode == "max"
+        for key in ("val_loss", "loss"):
+            if key in history:
+                return key, False
+        return None, False
 
     def _learning_rate_recorder(self, rates: List[Optional[float]]) -> Any:
         framework = self
@@ -272,43 +303,29 @@ class Framework(object):
         model.set_weights([np.asarray(value) for value in values])
 
     # -- training randomness ---------------------------------------------------------------
-    @property
-    def controllable(self) -> bool:
-        """Whether a Dropout rate set after building still counts: tf.keras 2 on TF 2 and Keras 3
-        re-run each layer's ``call`` when ``fit`` traces training; a TF 1.x graph and standalone
-        Keras 2 baked the rate into the graph when the layer was added."""
-        return not self.graph_mode and not (self.flavour == "keras" and self.keras_generation == 2)
-
-    def stochastic_layers(self, model: Any) -> List[Tuple[str, Any, str]]:
-        """(description, layer, attribute) of every layer that draws random numbers while training.
+    def stochastic_layers(self, model: Any) -> List[Tuple[Dict[str, Any], Any, Optional[str]]]:
+        """(report entry, layer, attribute) of every layer that draws random numbers while training.
 
         The attribute is what switches it off at 0 (``rate``, ``stddev``, an RNN's ``dropout``),
-        or "" for layers that cannot be switched off (random augmentation).
+        or None for layers that cannot be switched off (random augmentation).
         """
-        found = []
+        found = []  # type: List[Tuple[Dict[str, Any], Any, Optional[str]]]
         for layer in _all_layers(model):
             kind = type(layer).__name__
             for attribute in RANDOM_ATTRIBUTES.get(kind, ()) + RNN_DROPOUTS:
                 value = getattr(_holder(layer, attribute), attribute, None)
                 if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-                    found.append(("{} ({} {}={:g})".format(layer.name, kind, attribute, value), layer, attribute))
+                    found.append((stochastic_layer(layer.name, kind, attribute, float(value)), layer, attribute))
             if kind.startswith("Random") and kind not in RANDOM_ATTRIBUTES:
-                found.append(("{} ({})".format(layer.name, kind), layer, ""))
+                found.append((stochastic_layer(layer.name, kind, None, None), layer, None))
         return found
 
-    def switch_off(self, model: Any) -> List[str]:
-        """Set every stochastic layer's randomness to 0; raise :class:`Unsupported` where that cannot
-        work, so a controlled run is skipped with the reason instead of claiming control it lacks."""
-        layers = self.stochastic_layers(model)
-        if layers and not self.controllable:
-            raise Unsupported("{} bakes Dropout-like layers into the graph when they are added: {} cannot be "
-                              "switched off after building".format(self._label(), ", ".join(d for d, _, _ in layers)))
-        fixed = [description for description, _, attribute in layers if not attribute]
-        if fixed:
-            raise Unsupported("cannot switch off random augmentation layer(s): " + ", ".join(fixed))
+    @staticmethod
+    def switch_off(layers: Sequence[Tuple[Dict[str, Any], Any, Optional[str]]]) -> None:
+        """Set each of ``stochastic_layers``' randomness to 0 (the caller has made sure this
+        environment reads a rate set after building, and that each layer has an attribute to set)."""
         for _, layer, attribute in layers:
             setattr(_holder(layer, attribute), attribute, 0.0)
-        return [description for description, _, _ in layers]
 
     def scale_learning_rate(self, model: Any, factor: float) -> None:
         """Multiply the compiled optimizer's learning rate (a known change, for power measurements).
@@ -316,9 +333,7 @@ class Framework(object):
         A TF 1.x graph variable is read and written through the session (``assign`` would only
         add an op nobody runs); an eager or Keras 3 variable is assigned; a plain number is replaced.
         """
-        optimizer = getattr(model, "optimizer", None)
-        if optimizer is None:
-            raise Unsupported("the model is not compiled with an optimizer: no learning rate to scale")
+        optimizer = model.optimizer
         name = _rate_attribute(optimizer)
         current = getattr(optimizer, name)
         if isinstance(current, (int, float)):
@@ -329,9 +344,6 @@ class Framework(object):
         else:
             current.assign(float(np.asarray(current)) * factor)
 
-    def _label(self) -> str:
-        return "TF {} graph mode".format(self.tf.__version__) if self.graph_mode else "standalone Keras {}".format(
-            self.keras_version)
 
 
 # Layers that draw random numbers while training, and the attribute that switches each off at 0.

@@ -68,7 +68,7 @@ def test_write_refuses_an_invalid_report(tmp_path, document):
     (lambda text: text[: len(text) // 2], "not valid JSON (truncated or corrupted?)"),
     (lambda text: '{"hello": "world"}', "not a harness report: no schema_version field"),
     (lambda text: "[1, 2, 3]", "not a harness report"),
-    (lambda text: text.replace('"schema_version": 1', '"schema_version": 99'), "schema_version 99 is not supported"),
+    (lambda text: text.replace('"schema_version": 2', '"schema_version": 99'), "schema_version 99 is not supported"),
     (lambda text: text.replace('"status": "ok"', '"status": "great"', 1), "does not follow the report schema"),
     (lambda text: text.replace('"NaN"', "NaN"), "bare NaN is not JSON"),
     (lambda text: "[" * 100000 + "]" * 100000, "not valid JSON"),

@@ -25,7 +25,13 @@ def test_the_schemas_enums_are_the_vocabulary():
         "keras_flavour": definitions["environment"]["properties"]["framework"]["properties"]["keras_flavour"]["enum"],
         "materiality": comparison["definitions"]["materiality"]["enum"],
         "cause": [cause for cause in comparison["definitions"]["cause"]["enum"] if cause is not None],
+        "case_kind": definitions["case"]["properties"]["kind"]["enum"],
+        "skip_code": definitions["skip"]["properties"]["code"]["enum"],
+        "rule_outcome": definitions["rule"]["properties"]["outcome"]["enum"],
+        "mark": [mark for mark in comparison["properties"]["checks"]["items"]["properties"]["verdicts"][
+            "additionalProperties"]["properties"]["mark"]["enum"] if mark is not None],
     }
+    assert comparison["definitions"]["skip"]["properties"]["code"]["enum"] == list(vocabulary.SKIP_CODES)
     assert {name: tuple(values) for name, values in found.items()} == vocabulary.schema_enums()
 
 
@@ -49,13 +55,15 @@ def test_broken_runs_fail_the_environment_and_finished_ones_do_not():
     assert not set(vocabulary.FINISHED) & set(vocabulary.BROKEN)
 
 
-def test_materiality_label_names_the_cause_only_of_a_change():
-    assert vocabulary.materiality_label(None) == "-"
-    assert vocabulary.materiality_label({"materiality": "within_tolerance", "cause": "arithmetic"}) == "within tolerance"
-    assert vocabulary.materiality_label({"materiality": "material", "cause": "training_randomness"}) == \
-        "MATERIAL (training RNG)"
-    assert vocabulary.materiality_label({"materiality": "material", "cause": "initialisation",
-                                         "expected": {"reason": "r"}}) == "MATERIAL (init) expected"
+@pytest.mark.parametrize("before, after, mark", [
+    ("pass", "fail", "broke"), ("pass", "known_failure", "broke"), ("skipped", "fail", "broke"), (None, "fail", "broke"),
+    ("pass", "skipped", "lost"), ("pass", "error", "lost"), ("pass", "noise", "lost"), ("pass", None, "lost"),
+    ("known_failure", "skipped", "lost"), ("fail", "pass", "fixed"), ("known_failure", "fixed", "fixed"),
+    ("skipped", "pass", "regained"), (None, "pass", "regained"),
+    ("pass", "pass", None), ("pass", "fixed", None), ("fail", "known_failure", None), ("skipped", "error", None),
+])
+def test_a_change_of_verdict_is_a_mark(before, after, mark):
+    assert vocabulary.verdict_change(before, after) == mark
 
 
 def test_the_worst_materiality_wins():

@@ -123,13 +123,14 @@ def test_what_real_training_code_uses_trains_and_is_recorded(tmp_path):
     assert "sample_weight" in runs[("weighted_plateau", "pinned")]["data"]
     # fit_data returning arrays (two targets) is trained, shuffled and controlled like make_data's arrays.
     assert runs[("two_outputs", "pinned")]["training_randomness"]["shuffle"] is True
-    assert runs[("two_outputs", "controlled")]["training_randomness"]["switched_off"] == ["shuffle"]
+    assert runs[("two_outputs", "controlled")]["training_randomness"]["switched_off"] is True
+    assert runs[("two_outputs", "controlled")]["training_randomness"]["shuffle"] is True
     for variant in ("dataset", "generator"):
         pipeline = runs[(variant, "pinned")]
         assert pipeline["training_randomness"]["pipeline"] is True and pipeline["training_randomness"]["shuffle"] is False
         assert len(pipeline["history"]["loss"]) == 4
         controlled = runs[(variant, "controlled")]
-        assert controlled["status"] == "skipped" and "input pipeline (fit_data: a dataset or generator)" in controlled["error"]["message"]
+        assert controlled["status"] == "skipped" and controlled["skip"] == {"code": "input_pipeline", "missing": []}
     assert "val_loss" in runs[("dataset", "pinned")]["history"]
 
 
@@ -156,3 +157,38 @@ def test_a_mistake_in_an_own_model_case_is_one_line_naming_file_and_fix(tmp_path
     assert completed.returncode == 1
     kinds = {r["error"]["type"] for r in document["cases"][0]["runs"] if r["status"] == "error"}
     assert "CaseMistake" in kinds  # (a fit_data of the case's own may fail its own way on the same mistake)
+
+
+SIGNATURES = """
+import numpy as np
+
+from harness.case import Case, Variant
+
+
+def make_data(rng, n=600):
+    x = rng.normal(0.0, 1.0, (n, 4)).astype("float32")
+    return {"x": x, "y": (x.sum(axis=1, keepdims=True) > 0).astype("float32")}
+
+
+def build(fw, data, augment=True):
+    inputs = fw.Input((4,))
+    hidden = fw.layers.GaussianNoise(0.1, name="augmentation")(inputs) if augment else inputs
+    model = fw.Model(inputs, fw.layers.Dense(1, activation="sigmoid")(hidden))
+    model.compile(optimizer=fw.optimizer("SGD", 0.1), loss="binary_crossentropy")
+    return model
+
+
+CASE = Case(id="signatures", make_data=make_data, fit_options={"epochs": 1, "batch_size": 100},
+            variants=[Variant("augmented", build), Variant("plain", build, options={"augment": False})])
+"""
+
+
+def test_a_case_function_gets_what_it_asks_for_and_keeps_its_defaults(tmp_path):
+    """build(fw, data, augment=True) builds with its augmentation layer and make_data(rng, n=600) makes 600
+    rows: the harness hands the profile only to a parameter named profile."""
+    completed, document, _ = run_case(tmp_path, SIGNATURES, "--init-mode", "pinned", "--no-controlled-runs")
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    runs = {run["variant"]: run for run in document["cases"][0]["runs"]}
+    assert runs["augmented"]["data"]["x"]["shape"] == [600, 4]
+    layers = [layer["layer"] for layer in runs["augmented"]["training_randomness"]["layers"]]
+    assert layers == ["augmentation"] and runs["plain"]["training_randomness"]["layers"] == []

@@ -20,15 +20,17 @@ def test_a_controlled_run_trains_the_model_without_its_dropout_and_shuffling(tmp
     assert completed.returncode == 0, completed.stdout[-3000:]
     runs = runs_of(json.loads(output.read_text()))
     controlled, pinned = runs[("dropout", "controlled", 0, 0)], runs[("dropout", "pinned", 0, 0)]
-    assert controlled["training_randomness"]["switched_off"] == ["dropout (Dropout rate=0.2)", "shuffle"]
-    assert pinned["training_randomness"] == {"layers": ["dropout (Dropout rate=0.2)"], "shuffle": True,
-                                             "controllable": True, "switched_off": []}
+    dropout = {"layer": "dropout", "class": "Dropout", "attribute": "rate", "value": 0.2}
+    assert controlled["training_randomness"] == {"layers": [dropout], "shuffle": True, "controllable": True,
+                                                 "switched_off": True, "pipeline": False}
+    assert pinned["training_randomness"] == {"layers": [dropout], "shuffle": True, "controllable": True,
+                                             "switched_off": False, "pipeline": False}
     # The same pinned weights without Dropout and in order: the plain model's run, bit for bit.
     plain = runs[("plain", "pinned", 0, 0)]
     assert controlled["history"] == plain["history"]
     assert controlled["history"] != pinned["history"]  # the uncontrolled run did draw masks and shuffle
     skipped = runs[("plain", "controlled", 0, 0)]
-    assert skipped["status"] == "skipped" and "nothing to control" in skipped["error"]["message"]
+    assert skipped["status"] == "skipped" and skipped["skip"] == {"code": "nothing_to_control", "missing": []}
 
 
 def test_keras_2_to_3_dropout_change_is_training_randomness_not_arithmetic(tmp_path):
@@ -47,8 +49,10 @@ def test_keras_2_to_3_dropout_change_is_training_randomness_not_arithmetic(tmp_p
     pinned = dropout["by_init_mode"]["pinned"]
     assert pinned["same_start"] and pinned["design"] == "paired"
     assert pinned["cause"] == "training_randomness", pinned["cause_evidence"]
+    assert pinned["cause_evidence"]["code"] == "controlled_runs_agree"
     assert dropout["controlled"]["materiality"] in ("identical", "within_tolerance")
-    headline = next(e for e in pinned["quantities"] if e["quantity"] == pinned["headline"])
+    headline = next(e for e in pinned["quantities"]
+                    if {"measure": e["measure"], "of": e["of"]} == pinned["headline"])
     assert len(headline["env_values"]) == 3 and decode_float(headline["seed_sd"]) > 0  # decided with numbers
     assert pinned["materiality"] in ("within_seed_noise", "undetermined", "material")
     assert "training RNG" in compared.stdout and compared.returncode == (1 if pinned["materiality"] == "material" else 0)

@@ -20,7 +20,7 @@ CASE = Case(id="good", title="Good", sources=["tests"], variants=[Variant("only"
 @pytest.mark.parametrize("source, problem", [
     ("CASE = Case(\n", "line 1: syntax error"),
     ("x = 1\n", "defines no CASE"),
-    ("CASE = 3\n", "CASE must be a harness.case.Case. Received: int"),
+    ("CASE = 3\n", "CASE must be a harness.case.Case (or a harness.rules.Family of rules). Received: int"),
     (GOOD.replace('id="good"', 'id="Bad Id"'), "a case's id must be a lower-case identifier"),
     (GOOD.replace("make_data=lambda rng, profile: {}, ", ""),
      "case 'good': make_data must be a function make_data(rng) returning {'x': ..., 'y': ...}. Received: None "
@@ -35,6 +35,14 @@ CASE = Case(id="good", title="Good", sources=["tests"], variants=[Variant("only"
                   "from harness.case import Case, Check, Limit, Variant\nC = Check(id='c', kind='folklore', description='d', "
                   "variants=['only'], measure=len, limit=Limit('<=', 1))"), "kind must be one of ('invariant', 'characterisation')"),
     ("import no_such_module\n", "ModuleNotFoundError: No module named 'no_such_module'"),
+    (GOOD.replace("from harness.case import Case, Variant",
+                  "from harness.case import Case, KnownFailure, Variant\nK = KnownFailure(when='tensorflow < 2.x', "
+                  "reason='r', source='s')"),
+     "line 3: a known failure: 'when' cannot read requirement 'tensorflow < 2.x': expected a package, an operator and "
+     "a version, e.g. 'tensorflow<2.0' or 'keras>=3,<3.7' (README: \"Writing a case\")"),
+    (GOOD.replace("lambda fw, data, profile: None", "lambda fw, data, augment: None"),
+     "variant 'only': build: parameter 'augment' has no default and the harness cannot fill it"),
+    (GOOD.replace("CASE = Case(", "CASE = Case(requires=['tfdata'], "), "requires names no capability 'tfdata'"),
 ])
 def test_a_broken_case_file_is_one_line_naming_file_and_problem(make_cases, source, problem):
     folder = make_cases({"good.py": GOOD, "broken.py": source})
