@@ -35,7 +35,7 @@ def timed(env: str, folder: str) -> dict:
     families = []
     for case in document["cases"]:
         run = case["runs"][0]
-        rules = run.get("rule_seconds", {})
+        rules = {rule["id"]: rule["seconds"] or 0.0 for rule in case.get("rules", [])}
         verdicts = [check["verdict"] for check in case["checks"]]
         families.append({"family": case["id"], "wall_s": run["timing"].get("wall_s", 0.0), "rules": len(rules),
                          "slowest": sorted(rules.items(), key=lambda item: -item[1])[:2],

@@ -9,8 +9,7 @@ expect nothing else to change.
 
 import numpy as np
 
-from harness.case import KnownFailure, Unsupported
-from harness.rules import Rule, family, pin, refused, uniform, unreported
+from harness.rules import Family, Finding, Rule, pin, uniform
 
 SAMPLES, BATCH, EPOCHS, CLASSES = 20, 8, 2, 3  # 20 = 8 + 8 + 4: the last batch is partial
 
@@ -68,10 +67,6 @@ def _sequence(fw, *arrays):
 
 
 def _dataset(fw, *arrays):
-    if fw.tf is None:
-        raise Unsupported("tf.data needs TensorFlow, which this environment does not have")
-    if fw.flavour == "keras" and fw.keras_generation == 2:
-        raise Unsupported("standalone Keras {} takes NumPy arrays and generators, not tf.data".format(fw.keras_version))
     return fw.tf.data.Dataset.from_tensor_slices(tuple(arrays) if len(arrays) > 1 else arrays[0]).batch(BATCH)
 
 
@@ -122,9 +117,8 @@ def same_validation(kind):
         validation = _pipeline(fw, kind, x_val, y_val)
         steps = {"validation_steps": -(-SAMPLES // BATCH)} if kind == "generator" else {}
         model = _model(fw, state)
-        got = refused("validation_data as a {}".format(kind), lambda: model.fit(
-            x, y, batch_size=BATCH, epochs=EPOCHS, shuffle=False, verbose=0, validation_data=validation,
-            **steps)).history["val_loss"]
+        got = model.fit(x, y, batch_size=BATCH, epochs=EPOCHS, shuffle=False, verbose=0, validation_data=validation,
+                        **steps).history["val_loss"]
         if kind == "generator":  # where a later epoch starts reading depends on how far fit read ahead, which is
             return got[:1], want[:1]  # thread timing (README findings): the first epoch is the guarantee
         return got, want
@@ -155,64 +149,56 @@ WEIGHTS = {0: 1.0, 1: 3.0, 2: 0.5}
 TF_KERAS = ("tf.keras",)
 
 
-def _partial_batch(what: str) -> KnownFailure:
+def _partial_batch(what: str) -> Finding:
     """Before TF 2.2 tf.keras averaged a Dataset's or generator's batch losses without weighting them by
     batch size, so a partial last batch counts as a full one."""
-    return KnownFailure("tensorflow<2.2", "before TF 2.2, {} is the mean of the batch losses, not over the samples: "
-                        "a partial last batch counts as a full one".format(what),
-                        "https://github.com/tensorflow/tensorflow/issues/27993", keras_flavours=TF_KERAS)
+    return Finding("tensorflow<2.2", "before TF 2.2, {} is the mean of the batch losses, not over the samples: a "
+                   "partial last batch counts as a full one".format(what),
+                   "https://github.com/tensorflow/tensorflow/issues/27993", keras_flavours=TF_KERAS)
 
 
-PYDATASET_EPOCHS = ("Keras 3.0 to 3.6: fit on a PyDataset with steps_per_epoch equal to its length reads no batch after "
-                    "the first epoch (the later epochs train nothing and report a loss of 0)")
+PYDATASET_EPOCHS = Finding("keras>=3,<3.7", "Keras 3.0 to 3.6: fit on a PyDataset with steps_per_epoch equal to its "
+                           "length reads no batch after the first epoch (the later epochs train nothing and report a "
+                           "loss of 0)")
+TF1_HISTORY = Finding("tensorflow<2.0", "TF 1.x reports a Dataset epoch's loss as the mean of the batch losses (a partial "
+                      "last batch counts as a full one); the weights train as with arrays", keras_flavours=TF_KERAS)
 
 
-def _seen(rule, when, reason, **where):
-    return unreported("rules_input_pipelines", rule, when, reason, **where)
-
-
-TF1_HISTORY = ("TF 1.x reports a Dataset epoch's loss as the mean of the batch losses (a partial last batch counts as a "
-               "full one); the weights train as with arrays")
-
-
-CASE = family(
+CASE = Family(
     "rules_input_pipelines", "Rule family: input pipelines",
     "The same batches as NumPy arrays, a tf.data.Dataset, a generator and a Sequence/PyDataset train the same model.",
     [
-        Rule("dataset_fit", "a tf.data.Dataset of the same batches trains as the arrays do", same_training("dataset"), known_failures=[_seen(
-                 "dataset_fit", "tensorflow<2.0", TF1_HISTORY, keras_flavours=TF_KERAS)]),
+        Rule("dataset_fit", "a tf.data.Dataset of the same batches trains as the arrays do", same_training("dataset"),
+             requires=["tf_data"], findings=[TF1_HISTORY]),
         Rule("generator_fit", "a generator of the same batches (steps_per_epoch) trains as the arrays do",
              same_training("generator")),
         Rule("sequence_fit", "a keras.utils.Sequence / PyDataset of the same batches trains as the arrays do",
-             same_training("sequence"), known_failures=[_seen("sequence_fit", "keras>=3,<3.7", PYDATASET_EPOCHS)]),
+             same_training("sequence"), findings=[PYDATASET_EPOCHS]),
         Rule("dataset_sample_weight", "(x, y, sample_weight) batches of a Dataset weight the loss as sample_weight= "
-             "does", same_training("dataset", weighted=True), known_failures=[
-                 KnownFailure("tensorflow<1.15", "TF 1.14 ignores the sample weights of (x, y, sample_weight) Dataset "
-                              "batches: the model trains as if unweighted", "https://github.com/tensorflow/tensorflow/"
-                              "issues/23634", keras_flavours=TF_KERAS),
-                 _seen("dataset_sample_weight", "tensorflow>=1.15,<2.0", TF1_HISTORY, keras_flavours=TF_KERAS)]),
+             "does", same_training("dataset", weighted=True), requires=["tf_data"], findings=[
+                 Finding("tensorflow<1.15", "TF 1.14 ignores the sample weights of (x, y, sample_weight) Dataset "
+                         "batches: the model trains as if unweighted",
+                         "https://github.com/tensorflow/tensorflow/issues/23634", keras_flavours=TF_KERAS),
+                 Finding("tensorflow>=1.15,<2.0", TF1_HISTORY.reason, keras_flavours=TF_KERAS)]),
         Rule("generator_sample_weight", "(x, y, sample_weight) batches of a generator weight the loss as "
              "sample_weight= does", same_training("generator", weighted=True)),
         Rule("sequence_sample_weight", "(x, y, sample_weight) batches of a Sequence weight the loss as "
-             "sample_weight= does", same_training("sequence", weighted=True), known_failures=[
-                 _seen("sequence_sample_weight", "keras>=3,<3.7", PYDATASET_EPOCHS)]),
+             "sample_weight= does", same_training("sequence", weighted=True), findings=[PYDATASET_EPOCHS]),
         Rule("dataset_class_weight", "class_weight applies to a Dataset's batches as to arrays",
-             same_training("dataset", classify=True, class_weight=WEIGHTS), known_failures=[KnownFailure(
+             same_training("dataset", classify=True, class_weight=WEIGHTS), requires=["tf_data"], findings=[Finding(
                  "tensorflow<2.1", "before TF 2.1, fit ignores class_weight when given a Dataset, without a warning",
                  "https://github.com/tensorflow/tensorflow/issues/33550", keras_flavours=TF_KERAS)]),
         Rule("generator_class_weight", "class_weight applies to a generator's batches as to arrays",
-             same_training("generator", classify=True, class_weight=WEIGHTS), known_failures=[_seen(
-                 "generator_class_weight", "tensorflow>=2.0,<2.1", "TF 2.0 does not apply class_weight to a "
-                 "generator's batches", keras_flavours=TF_KERAS)]),
+             same_training("generator", classify=True, class_weight=WEIGHTS), requires=["class_weight_with_generator"],
+             findings=[Finding("tensorflow>=2.0,<2.1", "TF 2.0 does not apply class_weight to a generator's batches",
+                               keras_flavours=TF_KERAS)]),
         Rule("dataset_validation_data", "validation_data as a Dataset gives the val_loss the arrays give",
-             same_validation("dataset"), known_failures=[
-                 _partial_batch("the val_loss of a Dataset")]),
+             same_validation("dataset"), requires=["tf_data"], findings=[_partial_batch("the val_loss of a Dataset")]),
         Rule("generator_validation_data", "validation_data as a generator (validation_steps) gives the val_loss the "
-             "arrays give (first epoch)", same_validation("generator"), known_failures=[
-                 _partial_batch("the val_loss of a generator")]),
+             "arrays give (first epoch)", same_validation("generator"), requires=["validation_generator"],
+             findings=[_partial_batch("the val_loss of a generator")]),
         Rule("dataset_evaluate_predict", "evaluate and predict on a Dataset agree with the arrays",
-             dataset_evaluate_predict, known_failures=[
-                 _partial_batch("evaluate's loss on a Dataset")]),
+             dataset_evaluate_predict, requires=["tf_data"], findings=[_partial_batch("evaluate's loss on a Dataset")]),
         Rule("validation_split", "validation_split=0.2 trains on the first 80% and validates on the last 20%",
              validation_split),
     ])

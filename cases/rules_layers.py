@@ -8,19 +8,14 @@ its documentation says in every version: a model saved in one and served by anot
 import numpy as np
 
 from harness import reference as ref
-from harness.case import KnownFailure, Unsupported
-from harness.rules import Rule, apply, family, uniform
+from harness.rules import Family, Finding, Rule, apply, uniform
 
 
-def _layer(fw, *names):
-    """The first of ``names`` that this Keras has (``Resizing`` moved out of experimental)."""
-    for name in names:
-        holder = fw.layers
-        for part in name.split("."):
-            holder = getattr(holder, part, None)
-        if holder is not None:
-            return holder
-    raise Unsupported("keras.layers has no {} in Keras {}".format(" or ".join(names), fw.keras_version))
+def _resizing(fw):
+    """The Resizing layer, where its Keras keeps it: keras.layers (TF >= 2.6, Keras 3), else
+    layers.experimental.preprocessing (TF 2.2 to 2.5)."""
+    found = getattr(fw.layers, "Resizing", None)
+    return found if found is not None else fw.layers.experimental.preprocessing.Resizing
 
 
 def dense(fw, rng):
@@ -73,22 +68,18 @@ def upsampling_nearest(fw, rng):
 
 def upsampling_bilinear(fw, rng):
     x = uniform(rng, 2, 3, 4, 2)
-    try:
-        layer = fw.layers.UpSampling2D(2, interpolation="bilinear")
-    except (TypeError, ValueError) as error:
-        raise Unsupported("UpSampling2D takes no interpolation='bilinear': {}".format(error))
-    return apply(fw, layer, x), ref.resize_bilinear(x, 6, 8)
+    return apply(fw, fw.layers.UpSampling2D(2, interpolation="bilinear"), x), ref.resize_bilinear(x, 6, 8)
 
 
 def resizing_nearest(fw, rng):
     x = uniform(rng, 2, 4, 6, 2)
-    layer = _layer(fw, "Resizing", "experimental.preprocessing.Resizing")(6, 4, interpolation="nearest")
+    layer = _resizing(fw)(6, 4, interpolation="nearest")
     return apply(fw, layer, x), ref.resize_nearest(x, 6, 4)
 
 
 def resizing_bilinear(fw, rng):
     x = uniform(rng, 2, 4, 6, 2)
-    layer = _layer(fw, "Resizing", "experimental.preprocessing.Resizing")(6, 9, interpolation="bilinear")
+    layer = _resizing(fw)(6, 9, interpolation="bilinear")
     return apply(fw, layer, x), ref.resize_bilinear(x, 6, 9)
 
 
@@ -104,7 +95,7 @@ def batch_norm_inference(fw, rng):
 def layer_norm(fw, rng):
     x = uniform(rng, 5, 6, scale=2.0)
     gamma, beta = uniform(rng, 6), uniform(rng, 6)
-    layer = _layer(fw, "LayerNormalization")(epsilon=1e-3)
+    layer = fw.layers.LayerNormalization(epsilon=1e-3)
     return apply(fw, layer, x, [gamma, beta]), ref.layer_norm(x, gamma, beta, 1e-3)
 
 
@@ -122,14 +113,8 @@ def dropout_at_inference(fw, rng):
 def activations(names):
     def compute(fw, rng):
         x = uniform(rng, 4, 6, scale=3.0)
-        found = {}
-        for name in names:
-            try:
-                layer = fw.layers.Activation(name)
-            except (ValueError, TypeError, AttributeError) as error:
-                raise Unsupported("no activation {!r} in Keras {}: {}".format(name, fw.keras_version, error))
-            found[name] = (apply(fw, layer, x), ref.ACTIVATIONS[name](x.astype(np.float64)))
-        return found
+        return {name: (apply(fw, fw.layers.Activation(name), x), ref.ACTIVATIONS[name](x.astype(np.float64)))
+                for name in names}
     return compute
 
 
@@ -143,7 +128,7 @@ def merges(fw, rng):
     return {name: (value, want) for name, value, want in zip(("concatenate", "add", "multiply", "average"), got, expected)}
 
 
-CASE = family(
+CASE = Family(
     "rules_layers", "Rule family: a layer zoo against NumPy",
     "Forward outputs of the commonly used layers on random inputs with pinned weights, against NumPy definitions.",
     [
@@ -161,20 +146,21 @@ CASE = family(
              global_pools),
         Rule("upsampling_nearest", "UpSampling2D repeats each pixel by the size factors", upsampling_nearest),
         Rule("upsampling_bilinear", "UpSampling2D interpolation='bilinear' interpolates with half-pixel centres "
-             "(pixel centres of input and output aligned)", upsampling_bilinear, known_failures=[
-                 KnownFailure("tensorflow<1.15", "TF 1.14's UpSampling2D calls the TF 1 resize_bilinear op, which "
-                              "aligns neither pixel centres nor corners (TF 1.15 and 2.0 switched to the fixed op)",
-                              "https://github.com/tensorflow/tensorflow/issues/33691", keras_flavours=("tf.keras",)),
-                 KnownFailure("keras<2.4", "standalone Keras 2.2/2.3 resize through the TF 1 resize_bilinear op "
-                              "whatever the TF version", "https://github.com/tensorflow/tensorflow/issues/6720",
-                              keras_flavours=("keras",))]),
+             "(pixel centres of input and output aligned)", upsampling_bilinear, findings=[
+                 Finding("tensorflow<1.15", "TF 1.14's UpSampling2D calls the TF 1 resize_bilinear op, which aligns "
+                         "neither pixel centres nor corners (TF 1.15 and 2.0 switched to the fixed op)",
+                         "https://github.com/tensorflow/tensorflow/issues/33691", keras_flavours=("tf.keras",)),
+                 Finding("keras<2.4", "standalone Keras 2.2/2.3 resize through the TF 1 resize_bilinear op whatever "
+                         "the TF version", "https://github.com/tensorflow/tensorflow/issues/6720",
+                         keras_flavours=("keras",))]),
         Rule("resizing_nearest", "Resizing interpolation='nearest' reads the input pixel under each output pixel's "
-             "centre", resizing_nearest),
+             "centre", resizing_nearest, requires=["resizing_layer"]),
         Rule("resizing_bilinear", "Resizing interpolation='bilinear' interpolates with half-pixel centres",
-             resizing_bilinear),
+             resizing_bilinear, requires=["resizing_layer"]),
         Rule("batch_norm_inference", "BatchNormalization at inference uses the moving statistics: "
              "gamma * (x - mean) / sqrt(var + eps) + beta", batch_norm_inference),
-        Rule("layer_norm", "LayerNormalization normalises each sample over its last axis", layer_norm),
+        Rule("layer_norm", "LayerNormalization normalises each sample over its last axis", layer_norm,
+             requires=["layer_normalization"]),
         Rule("embedding", "Embedding looks up one row of its table per id", embedding),
         Rule("dropout_at_inference", "Dropout is the identity in predict: served models are deterministic",
              dropout_at_inference),
@@ -183,6 +169,6 @@ CASE = family(
         Rule("activations_smooth", "sigmoid, tanh, softplus, softsign and softmax are their textbook definitions",
              activations(("sigmoid", "tanh", "softplus", "softsign", "softmax"))),
         Rule("activations_gelu_swish", "gelu (exact, erf-based, the default) and swish are their definitions",
-             activations(("gelu", "swish"))),
+             activations(("gelu", "swish")), requires=["activation_gelu"]),
         Rule("merges", "Concatenate, Add, Multiply and Average merge their inputs element-wise as named", merges),
     ])

@@ -10,19 +10,19 @@ spellings that compute different numbers make results depend on style.
 import numpy as np
 
 from harness import reference as ref
-from harness.case import Unsupported
-from harness.rules import Rule, family, pin, uniform
+from harness.rules import Family, Rule, pin, uniform
 
 SAMPLES = 10
 
 
 def _named(fw, holder, *names):
-    """The first of ``names`` that ``holder`` has (tf.keras of Keras 3 spells the MSE function ``MSE``)."""
+    """The first of ``names`` that ``holder`` has (tf.keras of Keras 3 spells the MSE function ``MSE``); none
+    of them is an AttributeError, which fails the rule."""
     for name in names:
         found = getattr(holder, name, None)
         if found is not None:
             return found
-    raise Unsupported("{} has no {} in Keras {}".format(holder.__name__, " or ".join(names), fw.keras_version))
+    raise AttributeError("{} has no {} in Keras {}".format(holder.__name__, " or ".join(names), fw.keras_version))
 
 
 def _evaluated(fw, rng_state, x, y, activation, loss, metrics=()):
@@ -116,10 +116,7 @@ def evaluate_as_dict(fw, rng):
                   metrics=["sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy"])
     pin(model, rng)
     values = fw.evaluate(model, x, labels, batch_size=SAMPLES)
-    try:
-        named = model.evaluate(x, labels, batch_size=SAMPLES, verbose=0, return_dict=True)
-    except TypeError:
-        raise Unsupported("evaluate takes no return_dict in Keras {}".format(fw.keras_version))
+    named = model.evaluate(x, labels, batch_size=SAMPLES, verbose=0, return_dict=True)
     order = ["loss", "sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy"]
     return {name: (named[name], value) for name, value in zip(order, values)}
 
@@ -137,17 +134,25 @@ def history_vs_evaluate(fw, rng):
     return {"loss": (history["loss"][0], values[0]), "mae": (history[metric][0], values[1])}
 
 
-def predict_spellings(fw, rng):
-    """predict, predict_on_batch and calling the model give the same outputs."""
+def _predicted(fw, rng):
+    """A pinned tanh model, a batch, and what predict gives for it."""
     x = uniform(rng, SAMPLES, 4)
     inputs = fw.Input(shape=(4,))
     model = fw.Model(inputs, fw.layers.Dense(3, activation="tanh")(inputs))
     pin(model, rng)
-    predicted = model.predict(x, verbose=0)
-    found = {"predict_on_batch": (model.predict_on_batch(x), predicted)}
-    if not fw.graph_mode and not (fw.flavour == "keras" and fw.keras_generation == 2):  # eager models only
-        found["call"] = (fw.to_numpy(model(x)), predicted)
-    return found
+    return model, x, model.predict(x, verbose=0)
+
+
+def predict_spellings(fw, rng):
+    """predict and predict_on_batch give the same outputs."""
+    model, x, predicted = _predicted(fw, rng)
+    return model.predict_on_batch(x), predicted
+
+
+def call_vs_predict(fw, rng):
+    """Calling the model on a batch gives what predict gives."""
+    model, x, predicted = _predicted(fw, rng)
+    return fw.to_numpy(model(x)), predicted
 
 
 def _function(*names):
@@ -162,40 +167,47 @@ def _mean(per_sample):
     return lambda y, predictions: per_sample(y, predictions).mean()
 
 
-CASE = family(
+CLASSES = ["loss_and_metric_classes"]
+
+
+CASE = Family(
     "rules_loss_spellings", "Rule family: ways of saying the same loss or metric",
     "String names, functions and classes; lists and dicts of outputs; history, evaluate and NumPy on predict agree.",
     [
         Rule("mse_spellings", "'mse', mean_squared_error and MeanSquaredError() are one loss, equal to NumPy's",
              spellings(None, "values", {"name": lambda fw: "mse", "function": _function("mean_squared_error", "MSE"),
-                                        "class": _instance("MeanSquaredError")}, _mean(ref.squared_error))),
+                                        "class": _instance("MeanSquaredError")}, _mean(ref.squared_error)),
+             requires=CLASSES),
         Rule("categorical_crossentropy_spellings", "'categorical_crossentropy' and CategoricalCrossentropy() on "
              "one-hot targets are one loss, equal to NumPy's", spellings(
                  "softmax", "one_hot", {"name": lambda fw: "categorical_crossentropy",
                                         "class": _instance("CategoricalCrossentropy")},
-                 _mean(ref.categorical_crossentropy))),
+                 _mean(ref.categorical_crossentropy)), requires=CLASSES),
         Rule("sparse_crossentropy_spellings", "'sparse_categorical_crossentropy' and its class on integer labels "
              "equal the crossentropy of the one-hot targets", spellings(
                  "softmax", "labels", {"name": lambda fw: "sparse_categorical_crossentropy",
                                        "class": _instance("SparseCategoricalCrossentropy")},
-                 lambda labels, p: ref.categorical_crossentropy(ref.one_hot(labels, 3), p).mean())),
+                 lambda labels, p: ref.categorical_crossentropy(ref.one_hot(labels, 3), p).mean()), requires=CLASSES),
         Rule("binary_crossentropy_spellings", "'binary_crossentropy' and BinaryCrossentropy() are one loss, equal "
              "to NumPy's", spellings("sigmoid", "binary", {"name": lambda fw: "binary_crossentropy",
                                                            "class": _instance("BinaryCrossentropy")},
-                                     _mean(ref.binary_crossentropy))),
+                                     _mean(ref.binary_crossentropy)), requires=CLASSES),
         Rule("crossentropy_from_logits", "CategoricalCrossentropy(from_logits=True) on logits is the crossentropy "
              "of their softmax", spellings(None, "one_hot", {"class": _instance("CategoricalCrossentropy",
                                                                               from_logits=True)},
-                                           lambda y, logits: ref.categorical_crossentropy(y, ref.softmax(logits)).mean())),
+                                           lambda y, logits: ref.categorical_crossentropy(y, ref.softmax(logits)).mean()),
+             requires=CLASSES),
         Rule("metric_spellings", "a metric as a name or as a class gives NumPy's value (MAE, accuracy)",
-             metric_spellings),
+             metric_spellings, requires=CLASSES),
         Rule("accuracy_resolves", "metrics=['accuracy'] is the accuracy that fits the targets, sparse or one-hot",
              accuracy_resolves),
         Rule("outputs_lists_vs_dicts", "losses, loss_weights and targets as lists or as dicts by output name give "
              "one total: the weighted sum of the outputs' losses", outputs_as_lists_or_dicts),
         Rule("evaluate_as_dict", "evaluate(return_dict=True) holds the list's values under their names, in compile "
-             "order", evaluate_as_dict),
+             "order", evaluate_as_dict, requires=["evaluate_return_dict"]),
         Rule("history_vs_evaluate", "fit's reported loss and metric equal evaluate's when the weights do not move",
              history_vs_evaluate),
-        Rule("predict_spellings", "predict, predict_on_batch and model(x) give the same outputs", predict_spellings),
+        Rule("predict_spellings", "predict and predict_on_batch give the same outputs", predict_spellings),
+        Rule("call_vs_predict", "calling the model on a batch, model(x), gives what predict gives", call_vs_predict,
+             requires=["eager_model_call"]),
     ])

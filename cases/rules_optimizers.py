@@ -11,8 +11,7 @@ ignored (clipping, decay) trains a different model with no error.
 import numpy as np
 
 from harness import reference as ref
-from harness.case import KnownFailure, Unsupported
-from harness.rules import Rule, family, uniform, unreported
+from harness.rules import Family, Finding, Rule, uniform
 
 SAMPLES, FEATURES, OUTPUTS = 8, 3, 2
 
@@ -71,11 +70,8 @@ def closed_form(name, steps=2, scale=1.0, bias=True, **options):
 
 
 def learning_rate_schedule(fw, rng):
-    schedules = getattr(fw.keras.optimizers, "schedules", None)
-    if schedules is None or not hasattr(schedules, "ExponentialDecay"):
-        raise Unsupported("keras.optimizers.schedules.ExponentialDecay does not exist in Keras {}".format(fw.keras_version))
     x, y, weights = _problem(rng)
-    schedule = schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5)
+    schedule = fw.keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5)
     got = _trained(fw, fw.optimizer("SGD", schedule), weights, x, y, 3)
     want = ref.optimizer_steps("SGD", weights, _gradients(x, y), 3, lambda step: 0.1 * 0.5 ** step)
     return {"kernel": (got[0], want[0]), "bias": (got[1], want[1])}
@@ -103,9 +99,6 @@ def fit_batches_in_order(fw, rng):
 
 def hand_loop_vs_train_on_batch(fw, rng):
     """A GradientTape loop with apply_gradients takes the step train_on_batch takes (Adam, 2 steps)."""
-    standalone = fw.flavour == "keras" and fw.keras_generation == 2  # no eager call of a model
-    if fw.tf is None or fw.graph_mode or fw.backend != "tensorflow" or standalone:
-        raise Unsupported("a hand-written loop here uses tf.GradientTape: it needs eager TensorFlow as the backend")
     x, y, weights = _problem(rng)
     model = _model(fw, fw.optimizer("Adam", 0.05), weights)
     loss = fw.keras.losses.MeanSquaredError()
@@ -119,19 +112,16 @@ def hand_loop_vs_train_on_batch(fw, rng):
 
 
 # Findings of this family (see README "Rule library"): a known upstream bug, and one reproduced here.
-CLIPPING_IGNORED = KnownFailure("tensorflow>=2.0,<2.2", "tf.keras optimizers ignore clipvalue and clipnorm in fit in "
-                                "TF 2.0 and 2.1 (fixed in 2.2)", "https://github.com/tensorflow/tensorflow/issues/33929",
-                                keras_flavours=("tf.keras",))
+CLIPPING_IGNORED = Finding("tensorflow>=2.0,<2.2", "tf.keras optimizers ignore clipvalue and clipnorm in fit in TF 2.0 "
+                           "and 2.1 (fixed in 2.2)", "https://github.com/tensorflow/tensorflow/issues/33929",
+                           keras_flavours=("tf.keras",))
+STANDALONE_ADAM = Finding("keras<2.4", "standalone Keras 2.2/2.3: Adam's and Adamax's steps differ from the documented "
+                          "bias-corrected update in some runs and not in others (a step's bias correction can read the "
+                          "step counter before or after its increment: seen as a first step a quarter off)",
+                          keras_flavours=("keras",), intermittent=True)
 
 
-def _standalone_adam(rule):
-    return unreported("rules_optimizers", rule, "keras<2.4", "standalone Keras 2.2/2.3: Adam's and Adamax's steps differ "
-                      "from the documented bias-corrected update in some runs and not in others (a step's bias "
-                      "correction can read the step counter before or after its increment: seen as a first step a "
-                      "quarter off)", keras_flavours=("keras",), intermittent=True)
-
-
-CASE = family(
+CASE = Family(
     "rules_optimizers", "Rule family: optimisers against their closed form",
     "train_on_batch and fit on a one-layer linear model under MSE, against NumPy's update rules on exact gradients.",
     [
@@ -141,32 +131,32 @@ CASE = family(
         Rule("sgd_nesterov", "SGD nesterov=True steps by 0.9 v - lr g with the updated velocity", closed_form(
             "SGD", momentum=0.9, nesterov=True)),
         Rule("adam_steps", "Adam's two first steps follow its bias-corrected moment estimates", closed_form("Adam"),
-             known_failures=[_standalone_adam("adam_steps")]),
+             findings=[STANDALONE_ADAM]),
         Rule("adamax_steps", "Adamax divides the first moment by the infinity norm of past gradients",
-             closed_form("Adamax"), known_failures=[_standalone_adam("adamax_steps")]),
+             closed_form("Adamax"), findings=[STANDALONE_ADAM]),
         Rule("rmsprop_steps", "RMSprop divides by the root of the running mean of squared gradients (a tiny "
              "epsilon: whether it sits inside the root differs between versions and is not documented)",
              closed_form("RMSprop", epsilon=1e-10)),
         Rule("adagrad_steps", "Adagrad divides by the root of the accumulated squared gradients, from the "
              "documented initial accumulator", closed_form("Adagrad")),
         Rule("sgd_clipvalue", "clipvalue clips every gradient element to [-clipvalue, clipvalue] before the step",
-             closed_form("SGD", steps=1, scale=3.0, clipvalue=0.1), known_failures=[CLIPPING_IGNORED]),
+             closed_form("SGD", steps=1, scale=3.0, clipvalue=0.1), findings=[CLIPPING_IGNORED]),
         Rule("sgd_clipnorm", "clipnorm rescales a gradient whose L2 norm exceeds clipnorm to that norm",
-             closed_form("SGD", steps=1, scale=3.0, bias=False, clipnorm=0.5), known_failures=[CLIPPING_IGNORED]),
+             closed_form("SGD", steps=1, scale=3.0, bias=False, clipnorm=0.5), findings=[CLIPPING_IGNORED]),
         Rule("sgd_global_clipnorm", "global_clipnorm rescales all gradients together by their joint L2 norm",
-             closed_form("SGD", steps=1, scale=3.0, global_clipnorm=0.5)),
+             closed_form("SGD", steps=1, scale=3.0, global_clipnorm=0.5), requires=["optimizer_global_clipnorm"]),
         Rule("adam_clipvalue", "clipvalue applies to Adam's gradients too (its second step shows it)",
-             closed_form("Adam", scale=3.0, clipvalue=0.1), known_failures=[CLIPPING_IGNORED, _standalone_adam("adam_clipvalue")]),
+             closed_form("Adam", scale=3.0, clipvalue=0.1), findings=[CLIPPING_IGNORED, STANDALONE_ADAM]),
         Rule("learning_rate_schedule", "a LearningRateSchedule sets each step's rate: ExponentialDecay halves it "
-             "every step", learning_rate_schedule),
+             "every step", learning_rate_schedule, requires=["learning_rate_schedules"]),
         Rule("sgd_weight_decay", "weight_decay shrinks each weight by lr * decay before the gradient step",
-             closed_form("SGD", steps=2, weight_decay=0.1)),
+             closed_form("SGD", steps=2, weight_decay=0.1), requires=["weight_decay_optimizers"]),
         Rule("adamw_steps", "AdamW is Adam with decoupled weight decay (lr * decay * w)", closed_form(
-            "AdamW", weight_decay=0.1)),
+            "AdamW", weight_decay=0.1), requires=["weight_decay_optimizers"]),
         Rule("fit_vs_train_on_batch", "fit on one full batch per epoch takes the steps train_on_batch takes",
              fit_vs_train_on_batch),
         Rule("fit_batches_in_order", "fit with shuffle=False takes one step per batch, in the order of the data",
              fit_batches_in_order),
         Rule("hand_loop_vs_train_on_batch", "a GradientTape loop with apply_gradients trains as train_on_batch does",
-             hand_loop_vs_train_on_batch),
+             hand_loop_vs_train_on_batch, requires=["eager_tensorflow"]),
     ])

@@ -10,8 +10,7 @@ sequence models from these options and trust that a flag changes only what it na
 import numpy as np
 
 from harness import reference as ref
-from harness.case import Unsupported
-from harness.rules import Rule, apply, family, refused, uniform, unreported
+from harness.rules import Family, Finding, Rule, apply, uniform
 
 BATCH, STEPS, FEATURES, UNITS = 3, 5, 2, 4
 
@@ -39,8 +38,7 @@ def lstm(fw, rng):
 def gru(fw, rng):
     x = uniform(rng, BATCH, STEPS, FEATURES)
     weights = [uniform(rng, FEATURES, 3 * UNITS), uniform(rng, UNITS, 3 * UNITS), uniform(rng, 2, 3 * UNITS)]
-    layer = refused("GRU(reset_after=True)", lambda: fw.layers.GRU(
-        UNITS, recurrent_activation="sigmoid", reset_after=True, return_sequences=True))
+    layer = fw.layers.GRU(UNITS, recurrent_activation="sigmoid", reset_after=True, return_sequences=True)
     return apply(fw, layer, x, weights), ref.gru(x, *weights)
 
 
@@ -74,11 +72,8 @@ def bidirectional(merge_mode, sequences):
 
 def time_major(fw, rng):
     """time_major=True takes (time, batch, features): the same outputs, transposed."""
-    if fw.graph_mode or fw.keras_generation == 3 or fw.tf is None:
-        raise Unsupported("time_major is a tf.keras 2 option on eager TensorFlow; this is Keras {}{}".format(
-            fw.keras_version, " in graph mode" if fw.graph_mode else ""))
     x, weights = uniform(rng, BATCH, STEPS, FEATURES), _lstm_weights(rng)
-    layer = refused("LSTM(time_major=True)", lambda: _lstm(fw, time_major=True, return_sequences=True))
+    layer = _lstm(fw, time_major=True, return_sequences=True)
     transposed = fw.tf.constant(np.transpose(x, (1, 0, 2)))
     layer(transposed)
     layer.set_weights(weights)
@@ -87,7 +82,7 @@ def time_major(fw, rng):
 
 
 def _stateful(fw, weights, half):
-    inputs = refused("Input(batch_shape=...)", lambda: fw.Input(batch_shape=(BATCH, half, FEATURES)))
+    inputs = fw.Input(batch_shape=(BATCH, half, FEATURES))
     layer = _lstm(fw, stateful=True, return_sequences=True)
     model = fw.Model(inputs, layer(inputs))
     layer.set_weights(weights)
@@ -95,10 +90,9 @@ def _stateful(fw, weights, half):
 
 
 def _reset(layer):
-    for name in ("reset_states", "reset_state"):
-        if hasattr(layer, name):
-            return getattr(layer, name)()
-    raise Unsupported("the layer has no reset_states")
+    """reset_states, or reset_state as Keras 3 also spells it."""
+    reset = getattr(layer, "reset_states", None)
+    return (reset or layer.reset_state)()
 
 
 def stateful_continues(fw, rng):
@@ -137,13 +131,12 @@ def masked_steps(fw, rng):
     return model.predict(x, verbose=0), want
 
 
-def _stateless_on_jax(rule):
-    """A finding (see README "Rule library"): on JAX, predict does not carry a stateful layer's state."""
-    return unreported("rules_recurrent", rule, "keras>=3.15,jax>=0.1", "Keras 3.15 on JAX: a stateful LSTM "
-                      "starts every predict call from zero state")
+# A finding (see README "Rule library"): on JAX, predict does not carry a stateful layer's state.
+STATELESS_ON_JAX = Finding("keras>=3.15,jax>=0.1", "Keras 3.15 on JAX: a stateful LSTM starts every predict call from "
+                           "zero state")
 
 
-CASE = family(
+CASE = Family(
     "rules_recurrent", "Rule family: stateful and recurrent layers",
     "Recurrent layers against NumPy loops; their time-axis options against explicit reversal and transposition.",
     [
@@ -157,10 +150,11 @@ CASE = family(
              "with the backward outputs put back in time order", bidirectional("concat", True)),
         Rule("bidirectional_sum_last", "Bidirectional(merge_mode='sum') adds the forward last output and the "
              "backward layer's last (the first step's) output", bidirectional("sum", False)),
-        Rule("time_major", "time_major=True on (time, batch, features) gives the transposed outputs", time_major),
+        Rule("time_major", "time_major=True on (time, batch, features) gives the transposed outputs", time_major,
+             requires=["time_major"]),
         Rule("stateful_continues", "a stateful layer fed two halves of a sequence outputs what the whole gives",
-             stateful_continues, known_failures=[_stateless_on_jax("stateful_continues")]),
+             stateful_continues, findings=[STATELESS_ON_JAX]),
         Rule("reset_states_restores", "reset_states forgets the state: the next call repeats the first call's output",
-             reset_states, known_failures=[_stateless_on_jax("reset_states_restores")]),
+             reset_states, findings=[STATELESS_ON_JAX]),
         Rule("masked_steps_skipped", "behind Masking, an LSTM's output is that of the unpadded sequence", masked_steps),
     ])

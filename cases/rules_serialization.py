@@ -12,8 +12,7 @@ import tempfile
 
 import numpy as np
 
-from harness.case import KnownFailure, Unsupported
-from harness.rules import Rule, family, pin, refused, uniform, unreported
+from harness.rules import Family, Finding, Rule, pin, uniform
 
 SAMPLES = 12
 
@@ -32,31 +31,18 @@ def _trained(fw, rng):
     return model, x, y
 
 
-def _h5py():
-    try:
-        import h5py  # noqa: F401
-    except ImportError:
-        raise Unsupported("HDF5 needs h5py, which this environment does not have")
-
-
 def _round_trip(fw, model, folder, format):
     """Save ``model`` in ``format`` and load it back with the version's own loader."""
     if format == "h5":
-        _h5py()
         path = os.path.join(folder, "model.h5")
         model.save(path)
     elif format == "savedmodel":
-        if fw.keras_generation == 3:
-            raise Unsupported("Keras 3 exports a SavedModel for inference only (model.export): no Keras model to load")
         path = os.path.join(folder, "model")
-        refused("model.save(save_format='tf')", lambda: model.save(path, save_format="tf"))
+        model.save(path, save_format="tf")
     else:
-        major, minor = (int(part) for part in fw.keras_version.split(".")[:2])
-        if (major, minor) < (2, 12):
-            raise Unsupported("the .keras archive format came with Keras 2.12; this is Keras {}".format(fw.keras_version))
         path = os.path.join(folder, "model.keras")
         model.save(path)
-    return refused("loading a {} model".format(format), lambda: fw.keras.models.load_model(path))
+    return fw.keras.models.load_model(path)
 
 
 def round_trip(format, aspect):
@@ -83,7 +69,6 @@ def round_trip(format, aspect):
 
 def weights_round_trip(fw, rng):
     """save_weights then load_weights into a fresh model of the same architecture restores predictions."""
-    _h5py()
     model, x, _ = _trained(fw, rng)
     inputs = fw.Input(shape=(4,))
     hidden = fw.layers.Dense(5, activation="relu", trainable=False)(inputs)
@@ -103,38 +88,36 @@ ASPECTS = {
     "next_step": "restores the optimizer state: one more training step lands on the same weights",
 }
 FORMATS = {"h5": "HDF5 (.h5)", "savedmodel": "SavedModel", "keras": "the .keras archive"}
+# What each format needs that only some environments have.
+NEEDS = {"h5": ["h5py"], "savedmodel": ["savedmodel_keras_model"], "keras": ["keras_archive"]}
 
 # Findings of this family (see README "Rule library"): where each round trip was seen to fail.
-H5PY_3 = KnownFailure("tensorflow>=2.0,<2.1", "TF 2.0's HDF5 loader decodes attributes that h5py 3, which pip pairs with "
-                      "TF 2.0 today, already returns as str", "https://github.com/tensorflow/tensorflow/issues/44467")
-
-SAVEDMODEL_OPTIMIZER = KnownFailure("tensorflow>=1.15", "load_model of a tf.keras SavedModel does not restore the "
-                                    "optimizer's state (Adam's moments): the next step differs",
-                                    "https://github.com/tensorflow/tensorflow/issues/44670", keras_flavours=("tf.keras",))
-
-SAVEDMODEL_TRAINABLE = KnownFailure("tensorflow>=2.1,<2.5", "load_model of a tf.keras SavedModel makes a trainable=False "
-                                    "layer trainable again", "https://github.com/tensorflow/tensorflow/issues/40994",
-                                    keras_flavours=("tf.keras",))
-
-
-def findings(rule):
-    """The known failures of one round-trip rule, by id."""
-    found = [H5PY_3] if rule.startswith("h5_") or rule == "weights_round_trip" else []
-    found += {"savedmodel_next_step": [SAVEDMODEL_OPTIMIZER], "savedmodel_trainable": [SAVEDMODEL_TRAINABLE]}.get(rule, [])
-    seen = {
-        "savedmodel_evaluate": [("tensorflow>=2.3,<2.4", "after a round trip, evaluate's accuracy differs")],
-        "h5_evaluate": [("tensorflow>=2.3,<2.4", "after a round trip, evaluate's accuracy differs")],
-        "h5_next_step": [("keras>=3", "training this HDF5-loaded model (it has a frozen layer) raises: 'Unknown "
-                          "variable' from the optimizer, or on TensorFlow 'numpy() is only available when eager "
-                          "execution is enabled'")],
-    }
-    return found + [unreported("rules_serialization", rule, when, reason) for when, reason in seen.get(rule, [])]
+H5PY_3 = Finding("tensorflow>=2.0,<2.1", "TF 2.0's HDF5 loader decodes attributes that h5py 3, which pip pairs with "
+                 "TF 2.0 today, already returns as str", "https://github.com/tensorflow/tensorflow/issues/44467")
+RELOADED_ACCURACY = Finding("tensorflow>=2.3,<2.4", "after a round trip, evaluate's accuracy differs")
+FINDINGS = {
+    "savedmodel_next_step": [Finding("tensorflow>=1.15", "load_model of a tf.keras SavedModel does not restore the "
+                                     "optimizer's state (Adam's moments): the next step differs",
+                                     "https://github.com/tensorflow/tensorflow/issues/44670",
+                                     keras_flavours=("tf.keras",))],
+    "savedmodel_trainable": [Finding("tensorflow>=2.1,<2.5", "load_model of a tf.keras SavedModel makes a "
+                                     "trainable=False layer trainable again",
+                                     "https://github.com/tensorflow/tensorflow/issues/40994",
+                                     keras_flavours=("tf.keras",))],
+    "savedmodel_evaluate": [RELOADED_ACCURACY],
+    "h5_evaluate": [H5PY_3, RELOADED_ACCURACY],
+    "h5_next_step": [H5PY_3, Finding("keras>=3", "training this HDF5-loaded model (it has a frozen layer) raises: "
+                                     "'Unknown variable' from the optimizer, or on TensorFlow 'numpy() is only "
+                                     "available when eager execution is enabled'")],
+    "h5_predictions": [H5PY_3], "h5_trainable": [H5PY_3], "weights_round_trip": [H5PY_3],
+}
 
 
-CASE = family(
+CASE = Family(
     "rules_serialization", "Rule family: serialization round trips",
     "A trained model with a frozen layer, saved and loaded in each format the version supports.",
     [Rule("{}_{}".format(format, aspect), "a model saved as {} and loaded back {}".format(label, meaning),
-          round_trip(format, aspect), known_failures=findings("{}_{}".format(format, aspect))) for format, label in FORMATS.items() for aspect, meaning in ASPECTS.items()]
+          round_trip(format, aspect), requires=NEEDS[format], findings=FINDINGS.get("{}_{}".format(format, aspect), []))
+     for format, label in FORMATS.items() for aspect, meaning in ASPECTS.items()]
     + [Rule("weights_round_trip", "save_weights then load_weights into the same architecture restores predictions",
-            weights_round_trip, known_failures=findings("weights_round_trip"))])
+            weights_round_trip, requires=NEEDS["h5"], findings=FINDINGS["weights_round_trip"])])

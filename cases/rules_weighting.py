@@ -10,8 +10,7 @@ what the model learns with no error.
 import numpy as np
 
 from harness import reference as ref
-from harness.case import KnownFailure, Unsupported
-from harness.rules import Rule, family, pin, refused, uniform, unreported
+from harness.rules import Family, Finding, Rule, pin, uniform
 
 SAMPLES = 12
 
@@ -97,10 +96,8 @@ def partial_batch(fit):
 
 def sum_reduction(fw, rng):
     """A loss object with reduction='sum' adds the per-sample losses instead of averaging them."""
-    if not hasattr(fw.keras.losses, "MeanSquaredError"):
-        raise Unsupported("keras.losses has no MeanSquaredError class in Keras {}".format(fw.keras_version))
     x, y = uniform(rng, SAMPLES, 4), uniform(rng, SAMPLES, 2)
-    loss = refused("reduction='sum'", lambda: fw.keras.losses.MeanSquaredError(reduction="sum"))
+    loss = fw.keras.losses.MeanSquaredError(reduction="sum")
     model = _regression(fw, rng, 2, loss=loss)
     want = ref.squared_error(y, model.predict(x, verbose=0).astype(np.float64)).sum()
     return fw.evaluate(model, x, y, batch_size=SAMPLES)[0], want
@@ -139,18 +136,15 @@ def masked_steps_ignored(mask_zero, what):
 
 
 # Findings of this family (see README "Rule library"), in the versions where the matrix saw them.
-def _metrics_unmasked(rule):
-    return [KnownFailure("tensorflow>=2.2,<2.3", "TF 2.2's compiled metrics count masked steps (fixed in 2.3)",
-                         "https://github.com/tensorflow/tensorflow/issues/40002", keras_flavours=("tf.keras",)),
-            unreported("rules_weighting", rule, "keras>=3,<3.12", "Keras 3.0 to 3.11: compiled metrics count masked steps")]
+METRICS_UNMASKED = [Finding("tensorflow>=2.2,<2.3", "TF 2.2's compiled metrics count masked steps (fixed in 2.3)",
+                            "https://github.com/tensorflow/tensorflow/issues/40002", keras_flavours=("tf.keras",)),
+                    Finding("keras>=3,<3.12", "Keras 3.0 to 3.11: compiled metrics count masked steps")]
+PARTIAL_BATCH = Finding("keras>=3,<3.2", "Keras 3.0 and 3.1 average the batch losses without weighting them by batch "
+                        "size, so a partial last batch counts as a full one (fixed in 3.2)",
+                        "https://github.com/keras-team/keras/pull/19363")
 
 
-PARTIAL_BATCH = KnownFailure("keras>=3,<3.2", "Keras 3.0 and 3.1 average the batch losses without weighting them by batch "
-                             "size, so a partial last batch counts as a full one (fixed in 3.2)",
-                             "https://github.com/keras-team/keras/pull/19363")
-
-
-CASE = family(
+CASE = Family(
     "rules_weighting", "Rule family: weighting against a NumPy reference",
     "sample_weight, class_weight, masks, partial batches and reductions against NumPy on the model's predictions.",
     [
@@ -159,23 +153,23 @@ CASE = family(
         Rule("sample_weight_2d_targets", "with sample_weight, the loss is sum(w * loss_i) / n for (n, k) targets, "
              "loss_i averaged over k", sample_weighted_loss(2)),
         Rule("weighted_metrics", "weighted_metrics are sample-weighted means; metrics ignore sample_weight",
-             weighted_metric, known_failures=[unreported(
-                 "rules_weighting", "weighted_metrics", "keras<2.3", "standalone Keras 2.2 averages weighted metrics "
-                 "otherwise than sum(w * m) / sum(w)", keras_flavours=("keras",))]),
+             weighted_metric, findings=[Finding("keras<2.3", "standalone Keras 2.2 averages weighted metrics otherwise "
+                                                "than sum(w * m) / sum(w)", keras_flavours=("keras",))]),
         Rule("class_weight_is_sample_weight", "class_weight trains as sample_weight=class_weight[y] does",
              class_weight_as_sample_weight),
         Rule("class_weighted_loss", "the loss fit reports under class_weight is mean(class_weight[y] * loss_i)",
              class_weighted_loss),
         Rule("partial_batch_evaluate", "evaluate over a partial last batch is the mean over all samples",
-             partial_batch(False), known_failures=[PARTIAL_BATCH]),
+             partial_batch(False), findings=[PARTIAL_BATCH]),
         Rule("partial_batch_fit_loss", "fit's epoch loss over a partial last batch is the mean over all samples",
-             partial_batch(True), known_failures=[PARTIAL_BATCH]),
-        Rule("sum_reduction", "reduction='sum' adds the per-sample losses", sum_reduction),
+             partial_batch(True), findings=[PARTIAL_BATCH]),
+        Rule("sum_reduction", "reduction='sum' adds the per-sample losses", sum_reduction,
+             requires=["loss_and_metric_classes"]),
         Rule("masking_loss", "steps masked by Masking do not count in the loss", masked_steps_ignored(False, 0)),
         Rule("masking_metric", "steps masked by Masking do not count in compiled metrics",
-             masked_steps_ignored(False, 1), known_failures=_metrics_unmasked("masking_metric")),
+             masked_steps_ignored(False, 1), findings=METRICS_UNMASKED),
         Rule("mask_zero_loss", "steps masked by Embedding(mask_zero=True) do not count in the loss",
              masked_steps_ignored(True, 0)),
         Rule("mask_zero_metric", "steps masked by Embedding(mask_zero=True) do not count in compiled metrics",
-             masked_steps_ignored(True, 1), known_failures=_metrics_unmasked("mask_zero_metric")),
+             masked_steps_ignored(True, 1), findings=METRICS_UNMASKED),
     ])

@@ -19,9 +19,10 @@ import pytest
 
 from harness.contract import settings
 from harness.contract.reading import Case, Report
-from harness.contract.vocabulary import run_fails_environment
+from harness.contract.vocabulary import CASE_KINDS, run_fails_environment
 from harness.errors import CaseFileError, UserError
 from harness.run.discovery import load_case_file
+from harness.rules import RUN_VARIANT
 from harness.run import runner
 
 _DOCUMENT = pytest.StashKey[Dict[str, Any]]()
@@ -66,6 +67,11 @@ class CaseFile(pytest.File):
             yield BrokenCaseFile.from_parent(self, name="load", error=error)
             return
         case = loaded.case
+        if case.kind == CASE_KINDS[1]:  # a family: its one run, then each rule as the check it is
+            yield VariantItem.from_parent(self, name=RUN_VARIANT, case_id=case.id, variant=RUN_VARIANT)
+            for rule in case.rules:
+                yield CheckItem.from_parent(self, name=rule.id, case_id=case.id, check_id=rule.id)
+            return
         for variant in case.variants:
             yield VariantItem.from_parent(self, name=variant.name, case_id=case.id, variant=variant.name)
         for check in case.checks:

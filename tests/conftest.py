@@ -35,7 +35,7 @@ def make_cases(tmp_path):
         return str(folder)
     return make
 
-# (family, caught) of every injected fault, printed as the caught fraction once the tests ran.
+# (kind, family, caught) of every injected fault, printed as the caught fractions once the tests ran.
 CAUGHT = []
 
 
@@ -48,11 +48,17 @@ def pytest_terminal_summary(terminalreporter):
     if not CAUGHT:
         return
     terminalreporter.section("rule library: injected faults caught")
-    for family in sorted(set(name for name, _ in CAUGHT)):
-        results = [caught for name, caught in CAUGHT if name == family]
-        terminalreporter.write_line("{:<24} {}/{}".format(family, sum(results), len(results)))
-    terminalreporter.write_line("{:<24} {}/{} = {:.0%}".format("all families", sum(c for _, c in CAUGHT), len(CAUGHT),
-                                                             sum(c for _, c in CAUGHT) / len(CAUGHT)))
+    for family in sorted(set(name for _, name, _ in CAUGHT)):
+        cells = []
+        for kind in ("silent", "loud"):
+            results = [caught for k, name, caught in CAUGHT if name == family and k == kind]
+            cells.append("{} {}/{}".format(kind, sum(results), len(results)))
+        terminalreporter.write_line("{:<24} {}".format(family, ", ".join(cells)))
+    for kind in ("silent", "loud"):
+        results = [caught for k, _, caught in CAUGHT if k == kind]
+        if results:
+            terminalreporter.write_line("{:<24} {}/{} = {:.0%}".format("all families, " + kind, sum(results),
+                                                                     len(results), sum(results) / len(results)))
 
 
 # Fixture case folders are inputs of the integration tests, not tests of this session.

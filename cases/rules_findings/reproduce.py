@@ -17,26 +17,30 @@ import numpy as np
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, ROOT)
 
-from harness.rules import measurement, rule_rng  # noqa: E402
+from harness.rules import rule_rng  # noqa: E402
 from harness.run.discovery import load_case_file  # noqa: E402
 from harness.run.framework import load  # noqa: E402
+from harness.run.rule_evaluation import measurement  # noqa: E402
 
 
 def main(family: str, rule_id: str) -> int:
     fw = load()
     case = load_case_file(os.path.join(ROOT, "cases", family + ".py"), os.path.join(ROOT, "cases")).case
-    rules = {rule.id: rule for rule in case.variants[0].compute.rules}
+    rules = {rule.id: rule for rule in case.rules}
     if rule_id not in rules:
         sys.exit("{} has no rule {!r}; its rules: {}".format(family, rule_id, ", ".join(sorted(rules))))
     rule = rules[rule_id]
     print("{} / {}: {}".format(family, rule_id, rule.guarantee))
     print("framework: {}".format(fw.describe()))
+    missing = [name for name in rule.requires if name not in fw.capabilities]
+    if missing:
+        sys.exit("this environment lacks {}, which the rule requires (harness/capabilities.py)".format(", ".join(missing)))
     fw.keras.backend.clear_session()
     comparison = rule.compute(fw, rule_rng(rule_id))
     pairs = dict(comparison) if isinstance(comparison, dict) else {"value": comparison}
-    worst = measurement(comparison)["value"]
+    worst = measurement(comparison)["distance"]
     for name, (actual, expected) in sorted(pairs.items()):
-        distance = measurement((actual, expected))["value"]
+        distance = measurement((actual, expected))["distance"]
         print("  {}: distance {:.4g} ({})".format(name, distance, "holds" if distance <= rule.tolerance else "BROKEN"))
         print("    actual   {}".format(np.round(np.asarray(actual, dtype=np.float64).ravel()[:6], 6)))
         print("    expected {}".format(np.round(np.asarray(expected, dtype=np.float64).ravel()[:6], 6)))

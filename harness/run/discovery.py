@@ -12,16 +12,17 @@ import importlib.util
 import os
 import sys
 import traceback
-from typing import Callable, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple, Union
 
 from harness.case import Case, CaseDeclarationError
+from harness.rules import Family
 from harness.errors import CaseFileError
 
 
 class LoadedCase(object):
     """A case together with the file it came from and that file's hash."""
 
-    def __init__(self, case: Case, path: str, relative_path: str, source_hash: str) -> None:
+    def __init__(self, case: Union[Case, Family], path: str, relative_path: str, source_hash: str) -> None:
         self.case = case
         self.path = path
         self.relative_path = relative_path
@@ -60,8 +61,9 @@ def load_case_file(path: str, folder: str) -> LoadedCase:
         sys.modules.pop(spec.name, None)
     if not hasattr(module, "CASE"):
         raise CaseFileError(path, "defines no CASE; a case file must bind CASE = Case(...)")
-    if not isinstance(module.CASE, Case):
-        raise CaseFileError(path, "CASE must be a harness.case.Case. Received: {}".format(type(module.CASE).__name__))
+    if not isinstance(module.CASE, (Case, Family)):
+        raise CaseFileError(path, "CASE must be a harness.case.Case (or a harness.rules.Family of rules). Received: "
+                            "{}".format(type(module.CASE).__name__))
     return LoadedCase(module.CASE, os.path.abspath(path), os.path.relpath(path, folder),
                       hashlib.sha256(source).hexdigest()[:16])
 

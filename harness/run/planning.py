@@ -6,16 +6,17 @@ report can say whether the environment is bitwise deterministic. With controlled
 repeat 0 runs once more with the training randomness switched off (``controlled``): one run per
 variant is enough for compare to tell a changed RNG from changed arithmetic, since the two
 environments then run the same computation from the same weights. Runs are planned case by case,
-repeat 0 first, so a case's checks can be judged as soon as its last run is in. A case that
-computes (a family of rules on pinned weights, :mod:`harness.rules`) draws nothing from the seeds
-or the framework's initialisers, so it runs once, as pinned repeat 0, whatever the settings.
+repeat 0 first, so a case's checks can be judged as soon as its last run is in. A family of rules
+(:mod:`harness.rules`) draws nothing from the seeds or the framework's initialisers, so it runs
+once, as pinned repeat 0, whatever the settings.
 """
 
-from typing import List, Sequence
+from typing import Any, List, Sequence
 
-from harness.case import Case, Seeds
+from harness.case import Seeds
 from harness.contract.settings import Settings
-from harness.contract.vocabulary import CONTROLLED
+from harness.contract.vocabulary import CASE_KINDS, CONTROLLED
+from harness.rules import RUN_INIT_MODE, RUN_VARIANT
 
 # Repeat k runs with the document's seeds plus k * REPEAT_SEED_STRIDE: far enough apart that no
 # two repeats share a seed, and the first repeat is exactly what the document's script does.
@@ -37,12 +38,12 @@ def seeds_for(base: Seeds, repeat: int, offset: int = 0) -> Seeds:
     return base.shifted(repeat * REPEAT_SEED_STRIDE + offset)
 
 
-def plan(cases: Sequence[Case], settings: Settings) -> List[RunKey]:
+def plan(cases: Sequence[Any], settings: Settings) -> List[RunKey]:
     """Every run, case by case, repeat 0 (and its determinism re-run) first."""
     keys = []
     for index, case in enumerate(cases):
-        if case.computes:
-            keys.extend(RunKey(index, variant.name, "pinned", 0, 0) for variant in case.variants)
+        if case.kind == CASE_KINDS[1]:
+            keys.append(RunKey(index, RUN_VARIANT, RUN_INIT_MODE, 0, 0))
             continue
         for repeat in range(settings.repeats):
             replicas = 2 if (repeat == 0 and settings.determinism_reruns) else 1

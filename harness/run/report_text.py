@@ -66,6 +66,17 @@ def _callbacks_table(case: Case) -> List[str]:
                   cell)
 
 
+def _rules_line(case: Case) -> List[str]:
+    """A family's rules in one line: how many were measured, skipped (and for want of what), raised."""
+    if not case.is_family:
+        return []
+    outcomes = collections.Counter(rule.outcome for rule in case.rules)
+    missing = sorted(set(name for rule in case.rules if rule.skip for name in rule.skip["missing"]))
+    return ["  rules: {} measured, {} skipped{}, {} raised".format(
+        outcomes["measured"], outcomes["skipped"], " (missing: {})".format(", ".join(missing)) if missing else "",
+        outcomes["raised"])]
+
+
 def _check_lines(check: Check) -> List[str]:
     per_mode = ", ".join("{} {}".format(mode, verdict) for mode, verdict in sorted(check.by_init_mode.items()))
     measured = [group.measured for group in check.groups if group.measured is not None]
@@ -107,7 +118,7 @@ def render(document: Dict[str, Any]) -> str:
         lines.append("== {} — {}".format(case.id, case.title))
         lines.append("  {} run(s): {}{}".format(len(case.runs), ", ".join("{} {}".format(n, s) for s, n in sorted(statuses.items())),
                                                "" if case.complete else " (INCOMPLETE)"))
-        lines.extend(_final_table(case) + _callbacks_table(case))
+        lines.extend(_final_table(case) + _callbacks_table(case) + _rules_line(case))
         for check in case.checks:
             lines.extend(_check_lines(check))
         if case.determinism:

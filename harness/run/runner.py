@@ -17,10 +17,13 @@ import sys
 import warnings
 from typing import Any, Callable, Dict, List, Optional, TextIO
 
+from harness.case import DEFAULT_SEEDS, Seeds
 from harness.contract import report
 from harness.contract.settings import Settings
+from harness.contract.versions import environment_versions
+from harness.contract.vocabulary import CASE_KINDS
 from harness.errors import CaseFileError, UserError, printable
-from harness.run import environment, resumption
+from harness.run import environment, resumption, rule_evaluation
 from harness.run.checking import judge_case
 from harness.run.determinism import determinism
 from harness.run.discovery import LoadedCase, discover
@@ -104,16 +107,27 @@ def run(settings: Settings, out: TextIO = sys.stdout, load_framework: Optional[C
 
 def _case_entry(item: LoadedCase, profile: str) -> Dict[str, Any]:
     case = item.case
+    if case.kind == CASE_KINDS[1]:
+        return report.family_entry(case.id, case.title, case.description, item.relative_path, item.source_hash, profile)
     return report.case_entry(case.id, case.title, case.description, case.sources, item.relative_path, item.source_hash,
                              profile, case.tolerance, [{"name": v.name, "description": v.description} for v in case.variants],
                              [change.as_dict() for change in case.expected_changes])
+
+
+def _judged(case: Any, results: List[RunResult], versions: Dict[str, Any]) -> Dict[str, Any]:
+    """What a finished case adds to its report entry, by its kind: a family's rules and their checks,
+    or a training case's checks and its determinism."""
+    if case.kind == CASE_KINDS[1]:
+        return rule_evaluation.judge(case, results[0], versions)
+    return {"checks": judge_case(case, results, versions), "determinism": determinism(results)}
 
 
 def _run_locked(settings: Settings, out: TextIO, fw: Any, loaded: List[LoadedCase],
                 load_errors: List[CaseFileError]) -> Finished:
     facts = _framework_facts(fw, settings.timeout)
     env = environment.describe(facts, settings.env_name)
-    versions = environment.requirement_versions(env)
+    versions = environment_versions(env)
+    fw.capabilities  # derived in the parent, once, so that every forked run reads the same
     document = report.new_report(settings.as_report(), env)
     document["load_errors"] = [report.load_error(e.path, e.problem) for e in load_errors]
     document["cases"] = [_case_entry(item, settings.profile) for item in loaded]
@@ -133,6 +147,8 @@ def _run_locked(settings: Settings, out: TextIO, fw: Any, loaded: List[LoadedCas
 
     def task(key: RunKey) -> Callable[[], Any]:
         case = loaded[key.case].case
+        if case.kind == CASE_KINDS[1]:
+            return lambda: rule_evaluation.execute(fw, case)
         seeds = seeds_for(case.seeds, key.repeat, settings.seed_offset)
         return lambda: execute(fw, case, key.variant, key.init_mode, seeds, settings.profile,
                                settings.learning_rate_scale)
@@ -142,7 +158,7 @@ def _run_locked(settings: Settings, out: TextIO, fw: Any, loaded: List[LoadedCas
         record, arrays = outcome.value if outcome.ending == "returned" else (report.failed_record(outcome.ending, outcome.detail), {})
         record["timing"]["wall_s"] = outcome.seconds
         entry = report.run_entry(key.variant, key.init_mode, key.repeat, key.replica,
-                                 seeds_for(item.case.seeds, key.repeat, settings.seed_offset).as_dict(), record)
+                                 seeds_for(_seeds(item.case), key.repeat, settings.seed_offset).as_dict(), record)
         result = RunResult(entry, arrays)
         results[key.case].append(result)
         case_entry = document["cases"][key.case]
@@ -151,8 +167,7 @@ def _run_locked(settings: Settings, out: TextIO, fw: Any, loaded: List[LoadedCas
         if (record["error"] or {}).get("type") == "CaseMistake":
             out.write("error: {}: {}\n".format(item.path, printable(record["error"]["message"])))
         if len(results[key.case]) == expected[key.case]:
-            case_entry["checks"] = judge_case(item.case, results[key.case], versions)
-            case_entry["determinism"] = determinism(results[key.case])
+            case_entry.update(_judged(item.case, results[key.case], versions))
             case_entry["complete"] = True
         document["summary"] = report.summary(document)
         destination.save(document)
@@ -178,6 +193,12 @@ def _run_locked(settings: Settings, out: TextIO, fw: Any, loaded: List[LoadedCas
             signal.signal(getattr(signal, name), handler)
     document["summary"] = report.summary(document)
     return Finished(document, destination.save(document), destination.kept_message(document))
+
+
+def _seeds(case: Any) -> Seeds:
+    """The seeds a run of ``case`` records: a family of rules draws none (each rule seeds its own
+    generator from its id), so it records the harness's defaults."""
+    return getattr(case, "seeds", DEFAULT_SEEDS)
 
 
 def _framework_facts(fw: Any, timeout: float) -> Dict[str, Any]:
