@@ -22,7 +22,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from harness.contract import report  # noqa: E402
-from harness.host import compare  # noqa: E402
+from harness.host import compare, materiality, wording  # noqa: E402
 from harness.host import statistics as harness_statistics  # noqa: E402
 
 
@@ -74,7 +74,7 @@ def main() -> int:
         print("  {:<18} {:>4}  {:5.1f} %".format(name, verdicts[name], 100.0 * verdicts[name] / max(total, 1)))
     alarm = verdicts["material"] / max(total, 1)
     print("false-alarm rate (material): {:.1f} % (stated: at most {:.0f} %) -> {}".format(
-        100 * alarm, 100 * compare.ALPHA, "OK" if alarm <= compare.ALPHA else "ABOVE THE STATED RATE"))
+        100 * alarm, 100 * materiality.ALPHA, "OK" if alarm <= materiality.ALPHA else "ABOVE THE STATED RATE"))
 
     power = pair(changed, seeded[options.offsets[0]])
     hits = collections.Counter()
@@ -84,8 +84,7 @@ def main() -> int:
         print("  lr x{:g}: {}/{} {:<9} {}".format(options.scale, item["case"], item["variant"], mode, result["materiality"]))
         for entry in result["quantities"]:
             if entry["detectable"] is not None and entry["seed_sd"]:
-                detectable[entry["quantity"].split(" ")[0] + " " + entry["quantity"].split(" ")[1]].append(
-                    entry["detectable"] / entry["seed_sd"])
+                detectable[wording.quantity_name(entry)].append(entry["detectable"] / entry["seed_sd"])
     print("power: learning rate x{:g} called material in {}/{} comparisons ({:.0f} %)".format(
         options.scale, hits[True], sum(hits.values()), 100.0 * hits[True] / max(sum(hits.values()), 1)))
     print("minimum detectable effect at the default seeds (paired design, 80 % power), in seed SDs (median over comparisons):")
@@ -93,8 +92,8 @@ def main() -> int:
         print("  {:<28} {:.2f}".format(name, statistics.median(values)))
     repeats = documents[changed]["settings"]["repeats"]
     print("independent design (different initial weights; Welch, {} seeds per side): {:.2f} seed SDs".format(
-        repeats, harness_statistics.detectable_effect(repeats, False, compare.ALPHA, compare.POWER)))
-    return 0 if alarm <= compare.ALPHA else 1
+        repeats, harness_statistics.detectable_effect(repeats, False, materiality.ALPHA, materiality.POWER)))
+    return 0 if alarm <= materiality.ALPHA else 1
 
 
 if __name__ == "__main__":

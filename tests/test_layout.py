@@ -47,3 +47,12 @@ def test_the_sides_keep_their_boundary():
             assert not [m for m in imported if m.startswith("harness.run")], path
         if not path.endswith(os.path.join("run", "framework.py")):
             assert not [m for m in imported if m.split(".")[0] in ("tensorflow", "keras", "jax", "torch")], path
+
+
+def test_the_presenters_take_their_words_from_the_wording_module_not_the_engine():
+    for name in ("present.py", "html_page.py"):
+        imported = set(_imports(os.path.join(ROOT, "harness", "host", name)))
+        engine = {"harness.host." + module for module in ("compare", "materiality", "attribution", "expectations",
+                                                           "verdicts", "gate", "lineup")}
+        assert not imported & engine, name
+        assert "harness.host" in imported or "harness.host.wording" in imported, name

@@ -12,7 +12,9 @@ from harness.contract.report import check_version, read_document, write_document
 from harness.contract.schema import COMPARISON_SCHEMA_PATH, load_schema, validation_errors
 from harness.errors import ReportError
 
-SCHEMA_VERSION = 2
+# 3: codes and facts only (quantities, evidence, gaps, flags and gate reasons as data), check marks
+# against the baseline, the rules of each family rule by rule, the environments' capabilities.
+SCHEMA_VERSION = 3
 
 
 def schema() -> Dict[str, Any]:

@@ -12,13 +12,11 @@ import io
 import json
 import math
 import re
-from typing import Any, Dict, List, Sequence
+from typing import Any, Callable, Dict, List, Sequence
 
-from harness.contract.vocabulary import materiality_label
 from harness.errors import UserError
-from harness.host.compare import gap_text, result_text
-from harness.host.present import NO_CHECKS
-from harness.host.present import legend
+from harness.host import wording
+from harness.host.wording import NO_CHECKS, legend, materiality_label
 
 LINE_STYLES = {"framework": "-", "pinned": "--"}
 
@@ -121,6 +119,47 @@ def _finals_table(summaries: Sequence[Dict[str, Any]]) -> List[str]:
     return rows
 
 
+def _cells(names: Sequence[str], by_env: Dict[str, Any], cell: Callable[[Dict[str, Any]], str]) -> str:
+    """A row's cells, one per environment: ``cell(entry)``, or "-" where the environment has none."""
+    return "".join(_cell("-") if by_env.get(name) is None else cell(by_env[name]) for name in names)
+
+
+def _check_cell(verdict: Dict[str, Any]) -> str:
+    """A check's verdict in one environment, with the init modes where they disagree (that is the
+    finding), its cause and its mark against the baseline."""
+    by_mode = verdict["by_init_mode"]
+    text = verdict["verdict"] or "missing"
+    if len(set(by_mode.values())) > 1:
+        text += " ({})".format(", ".join("{} {}".format(mode, v) for mode, v in sorted(by_mode.items())))
+    if verdict["cause"]:
+        text += " — cause " + wording.cause_words(verdict["cause"])
+    if verdict["mark"]:
+        text += " — " + wording.MARK_LABELS[verdict["mark"]]
+    return _cell(text, verdict["verdict"] or "missing")
+
+
+def _rules_table(comparison: Dict[str, Any], names: Sequence[str]) -> List[str]:
+    """Every rule's distance per environment: measured (green at or below its tolerance), skipped
+    with the capability lacked, or raised with what it raised."""
+    if not comparison["rules"]:
+        return []
+    e = html.escape
+    rows = ["<h2>Rules, rule by rule</h2><p>Distance relative to the expected values' scale, over how many numbers; "
+            "skipped with the capability the environment lacks; raised with what the call raised.</p>",
+            "<table><tr><th>family</th><th>rule</th><th>tolerance</th>" + "".join("<th>{}</th>".format(e(n))
+                                                                                  for n in names) + "</tr>"]
+    for row in comparison["rules"]:
+        def cell(found: Dict[str, Any], tolerance: float = float(row["tolerance"])) -> str:
+            held = found["outcome"] == "measured" and float(found["distance"]) <= tolerance
+            return _cell(wording.rule_detail(found), "pass" if held else "skipped" if found["outcome"] == "skipped"
+                         else "fail")
+        rows.append("<tr>{}{}{}{}</tr>".format(_cell(row["case"]), _cell(row["rule"]),
+                                               _cell("{:g}".format(float(row["tolerance"]))),
+                                               _cells(names, row["by_env"], cell)))
+    rows.append("</table>")
+    return rows
+
+
 def _case_id(case: str) -> str:
     return "case-" + re.sub(r"[^A-Za-z0-9_-]", "-", case)
 
@@ -132,7 +171,12 @@ def render(comparison: Dict[str, Any]) -> str:
                         "<style>{}</style></head><body>".format(STYLE), "<h1>Comparison</h1>"]
     gate = comparison["gate"]
     parts.append("<p><strong>Gate: {}</strong></p><ul>{}</ul>".format(
-        "FAILED" if gate["failed"] else "passed", "".join("<li>{}</li>".format(e(r)) for r in gate["reasons"])))
+        "FAILED" if gate["failed"] else "passed",
+        "".join("<li>{}</li>".format(e(wording.reason_text(r, comparison))) for r in gate["reasons"])))
+    marks = wording.mark_lines(comparison)
+    if marks:
+        parts.append("<h2>Changed against {}</h2><ul>{}</ul>".format(
+            e(comparison["baseline"]), "".join("<li>{}</li>".format(e(line)) for line in marks)))
     parts.append("<h2>Environments</h2><table><tr><th>name</th><th>TensorFlow</th><th>Keras</th><th>flavour</th>"
                  "<th>backend</th><th>Python</th><th>complete</th></tr>")
     for env in comparison["environments"]:
@@ -143,26 +187,17 @@ def render(comparison: Dict[str, Any]) -> str:
     if not comparison["checks"]:
         parts.append('<tr><td colspan="{}">{}</td></tr>'.format(3 + len(names), e(NO_CHECKS)))
     for row in comparison["checks"]:
-        cells = []
-        for name in names:
-            verdict = row["verdicts"].get(name)
-            if verdict is None:
-                cells.append(_cell("-"))
-                continue
-            by_mode = verdict["by_init_mode"]
-            text = verdict["verdict"]
-            if len(set(by_mode.values())) > 1:  # the init modes disagree: that is the finding
-                text += " ({})".format(", ".join("{} {}".format(mode, v) for mode, v in sorted(by_mode.items())))
-            if verdict["cause"]:
-                text += " — cause " + verdict["cause"].replace("_", " ")
-            cells.append(_cell(text, verdict["verdict"]))
-        parts.append("<tr>{}{}{}{}</tr>".format(_cell(row["case"]), _cell(row["check"]), _cell(row["kind"]), "".join(cells)))
-    parts.append("</table><h2>Runs compared</h2><ul>{}</ul>".format("".join("<li>{}</li>".format(e(line))
+        parts.append("<tr>{}{}{}{}</tr>".format(_cell(row["case"]), _cell(row["check"]), _cell(row["kind"]),
+                                                _cells(names, row["verdicts"], _check_cell)))
+    parts.append("</table>")
+    parts.extend(_rules_table(comparison, names))
+    parts.append("<h2>Runs compared</h2><ul>{}</ul>".format("".join("<li>{}</li>".format(e(line))
                                                                            for line in legend(comparison))))
     parts.append("<table><tr><th>environment</th><th>baseline</th><th>case</th><th>variant</th><th>framework init</th>"
                  "<th>pinned init</th><th>evidence</th></tr>")
     for item in comparison["comparisons"]:
-        evidence = ["{}: {}. Why: {}".format(mode, result_text(result), result["cause_evidence"])
+        evidence = ["{}: {}. Why: {}".format(mode, wording.result_text(result),
+                                             wording.evidence_text(result["cause_evidence"]))
                     for mode, result in sorted(item["by_init_mode"].items())
                     if result and result["materiality"] not in ("identical", "within_tolerance")]
         parts.append("<tr>{}{}{}{}{}{}<td class='evidence'>{}</td></tr>".format(
@@ -171,7 +206,8 @@ def render(comparison: Dict[str, Any]) -> str:
             "<br>".join(e(text) for text in evidence)))
     parts.append("</table>")
     if comparison["flags"]:
-        parts.append("<h2>Flags</h2><ul>{}</ul>".format("".join("<li>{}</li>".format(e(f)) for f in comparison["flags"])))
+        parts.append("<h2>Flags</h2><ul>{}</ul>".format("".join("<li>{}</li>".format(e(wording.flag_text(f)))
+                                                                for f in comparison["flags"])))
     parts.append("<h2>Curves and final values</h2><p>Line: mean over the seeds; band: lowest to highest seed; thin lines: seeds that trained on after the shortest run stopped (early stopping); "
                  "solid: framework init, dashed: pinned init; one colour per environment.</p>")
     for case in sorted(set(s["case"] for s in comparison["summaries"])):
@@ -182,7 +218,7 @@ def render(comparison: Dict[str, Any]) -> str:
     if comparison["gaps"]:
         parts.append("<h2>Not compared{}</h2><ul>{}</ul>".format(
             " (accepted with --allow-incomplete)" if comparison["allow_incomplete"] else " (fails the gate)",
-            "".join("<li>{}</li>".format(e(gap_text(gap))) for gap in comparison["gaps"])))
+            "".join("<li>{}</li>".format(e(wording.gap_text(gap))) for gap in comparison["gaps"])))
     parts.append("<details><summary>comparison.json</summary><pre>{}</pre></details></body></html>".format(
         e(json.dumps(comparison, indent=1))))
     return "\n".join(parts) + "\n"

@@ -1,39 +1,42 @@
 """A comparison as a person reads it: a terminal table (100 columns) and Markdown for CI.
 
-Everything shown comes from reports, which are data from elsewhere: Markdown cells are
-escaped so that a case title or a check id cannot inject markup into a CI job summary.
+The words come from :mod:`harness.host.wording`; this module lays them out. Everything shown comes
+from reports, which are data from elsewhere: Markdown cells are escaped so that a case title or a
+check id cannot inject markup into a CI job summary.
 """
 
 import textwrap
 from typing import Any, Dict, List, Optional
 
-from harness.contract.vocabulary import materiality_label, short_verdict
 from harness.errors import printable
-from harness.host.compare import gap_text, result_text
+from harness.host import wording
+from harness.host.wording import NO_CHECKS, legend, materiality_label
 
 CHECK_COLUMNS = 3
+RULE_COLUMNS = 5
 WIDTH = 100
-NO_CHECKS = "none declared (a case of your own model needs none: the comparison is the check)"
-
-
-def legend(comparison: Dict[str, Any]) -> List[str]:
-    """What every word and unit of the comparison means (shown above it, in every format)."""
-    method = comparison["method"]
-    return [
-        "materiality: identical (bit for bit) | within tolerance (the case's atol/rtol) | within seed noise (no "
-        "significant difference, and smaller than one seed-to-seed SD) | UNDETERMINED (larger than one SD but not "
-        "significant: more seeds decide) | MATERIAL (t-test, Holm-corrected, alpha {:g})".format(method["alpha"]),
-        "cause: init (different initial weights) | training RNG (Dropout masks, shuffle order: the runs agree with "
-        "them switched off) | arithmetic (same weights, same data, no randomness, different result) | cause unknown "
-        "(could not be told apart)",
-        "values: env mean vs baseline mean over n seeds (difference of means); seed SD = seed-to-seed standard deviation pooled over both; "
-        "effect = difference in seed SDs [{:g} % interval of this quantity alone]; p = Holm-adjusted over the "
-        "comparison's quantities".format(100 * method["confidence"]),
-    ]
 
 
 def _wrapped(text: str, indent: str) -> List[str]:
     return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ")
+
+
+def _rules_by_check(comparison: Dict[str, Any]) -> Dict[Any, Dict[str, Any]]:
+    return {(row["case"], row["rule"]): row for row in comparison["rules"]}
+
+
+def _check_cell(verdict: Optional[Dict[str, Any]], rule: Optional[Dict[str, Any]] = None) -> str:
+    """A check's verdict in one environment; a rule's with its distance."""
+    if not verdict:
+        return "-"
+    modes = verdict["by_init_mode"]
+    if len(set(modes.values())) > 1:
+        return "/".join("{}:{}".format(mode[0].upper(), wording.short_verdict(v)) for mode, v in sorted(modes.items()))
+    if rule is not None and rule["outcome"] == "measured" and verdict["verdict"] not in ("skipped", None):
+        return "{} {:.0e}".format(wording.short_verdict(verdict["verdict"]), float(rule["distance"]))
+    if rule is not None and rule["outcome"] == "raised":
+        return "{} raised".format(wording.short_verdict(verdict["verdict"]))
+    return verdict["verdict"] or "missing"
 
 
 def terminal(comparison: Dict[str, Any]) -> str:
@@ -61,16 +64,17 @@ def terminal(comparison: Dict[str, Any]) -> str:
                                                    materiality_label(item["by_init_mode"]["pinned"])))
         for mode, result in sorted(item["by_init_mode"].items()):
             if result and result["materiality"] not in ("identical", "within_tolerance"):
-                lines.extend(_wrapped("{}: {}".format(mode, result_text(result)), "      "))
-                lines.extend(_wrapped("why: " + result["cause_evidence"], "        "))
+                lines.extend(_wrapped("{}: {}".format(mode, wording.result_text(result)), "      "))
+                lines.extend(_wrapped("why: " + wording.evidence_text(result["cause_evidence"]), "        "))
                 if result["expected"]:
-                    lines.extend(_wrapped("expected: {} ({})".format(result["expected"]["reason"],
-                                                                      result["expected"]["source"]), "        "))
+                    lines.extend(_wrapped(wording.expected_text(result["expected"]), "        "))
     lines.append("")
     if not comparison["checks"]:
         lines.append("checks: " + NO_CHECKS)
     else:
-        lines.append("checks (verdict per environment; F/P = framework/pinned init when they differ)")
+        lines.extend(_wrapped("checks (verdict per environment; F/P = framework/pinned init when they differ; a "
+                              "rule's distance beside its verdict)", ""))
+    rules = _rules_by_check(comparison)
     names = [e["name"] for e in comparison["environments"]] if comparison["checks"] else []
     for start in range(0, len(names), CHECK_COLUMNS):  # blocks of environments keep 100 columns
         block = names[start:start + CHECK_COLUMNS]
@@ -80,37 +84,35 @@ def terminal(comparison: Dict[str, Any]) -> str:
             if row["case"] != case:
                 case = row["case"]
                 lines.append("  " + case)
-            cells = ["{:>14}".format(_check_cell(row["verdicts"].get(name))[:14]) for name in block]
+            rule = rules.get((row["case"], row["check"]), {"by_env": {}})["by_env"]
+            cells = ["{:>14}".format(_check_cell(row["verdicts"].get(name), rule.get(name))[:14]) for name in block]
             lines.append("    {:<39} ".format(row["check"][:39]) + " ".join(cells))
     for row in comparison["checks"]:
         for name, verdict in sorted(row["verdicts"].items()):
             if verdict["cause"]:
                 lines.append("  {} on {}: {} (cause {})".format(row["check"], name, verdict["verdict"],
-                                                                verdict["cause"].replace("_", " ")))
+                                                                wording.cause_words(verdict["cause"])))
+    marks = wording.mark_lines(comparison)
+    if marks:
+        lines.append("")
+        lines.append("changed against {}:".format(comparison["baseline"]))
+        for line in marks:
+            lines.extend(_wrapped(line, "  "))
     if comparison["flags"]:
         lines.append("")
         lines.append("flags:")
         for flag in comparison["flags"]:
-            lines.extend(_wrapped(flag, "  "))
+            lines.extend(_wrapped(wording.flag_text(flag), "  "))
     if comparison["gaps"]:
         lines.append("")
         lines.append("not compared ({}):".format("accepted with --allow-incomplete" if comparison["allow_incomplete"]
                                                  else "fails the gate"))
-        lines.extend("  " + gap_text(gap) for gap in comparison["gaps"])
+        lines.extend("  " + wording.gap_text(gap) for gap in comparison["gaps"])
     lines.append("")
     lines.append("gate: " + ("FAILED" if comparison["gate"]["failed"] else "passed"))
     for reason in comparison["gate"]["reasons"]:
-        lines.extend(_wrapped(reason, "  "))
+        lines.extend(_wrapped(wording.reason_text(reason, comparison), "  "))
     return "\n".join(printable(line) for line in lines) + "\n"
-
-
-def _check_cell(verdict: Optional[Dict[str, Any]]) -> str:
-    if not verdict:
-        return "-"
-    modes = verdict["by_init_mode"]
-    if len(set(modes.values())) > 1:
-        return "/".join("{}:{}".format(mode[0].upper(), short_verdict(v)) for mode, v in sorted(modes.items()))
-    return verdict["verdict"]
 
 
 def escape_markdown(text: Any) -> str:
@@ -122,12 +124,31 @@ def escape_markdown(text: Any) -> str:
     return printable(text)
 
 
+def _rules_table(comparison: Dict[str, Any], names: List[str]) -> List[str]:
+    """Every rule's distance per environment (skipped for want of what, or what it raised)."""
+    e = escape_markdown
+    if not comparison["rules"]:
+        return []
+    lines = ["", "### Rules, rule by rule", "", "Distance relative to the expected values' scale (the rule holds "
+             "at or below its tolerance), over how many numbers; skipped with the capability the environment lacks; "
+             "raised with the type of what the call raised.", "",
+             "| family / rule | tolerance | " + " | ".join(e(n) for n in names) + " |", "|---|---|" + "---|" * len(names)]
+    for row in comparison["rules"]:
+        cells = [e(wording.rule_detail(row["by_env"][name])) if name in row["by_env"] else "-" for name in names]
+        lines.append("| {} / {} | {:g} | {} |".format(e(row["case"]), e(row["rule"]), float(row["tolerance"]),
+                                                     " | ".join(cells)))
+    return lines
+
+
 def markdown(comparison: Dict[str, Any]) -> str:
     e = escape_markdown
     names = [env["name"] for env in comparison["environments"]]
     lines = ["## Keras regression harness: comparison", ""]
     lines.append("**Gate: {}**".format("FAILED" if comparison["gate"]["failed"] else "passed"))
-    lines.extend("- " + e(reason) for reason in comparison["gate"]["reasons"])
+    lines.extend("- " + e(wording.reason_text(reason, comparison)) for reason in comparison["gate"]["reasons"])
+    marks = wording.mark_lines(comparison)
+    if marks:
+        lines += ["", "### Changed against {}".format(e(comparison["baseline"])), ""] + ["- " + e(line) for line in marks]
     lines += ["", "### Checks", ""]
     if not comparison["checks"]:
         lines.append(NO_CHECKS)
@@ -136,6 +157,7 @@ def markdown(comparison: Dict[str, Any]) -> str:
     for row in comparison["checks"]:
         cells = [e(_check_cell(row["verdicts"].get(name))) for name in names]
         lines.append("| {} / {} | {} | {} |".format(e(row["case"]), e(row["check"]), e(row["kind"]), " | ".join(cells)))
+    lines += _rules_table(comparison, names)
     changed = [item for item in comparison["comparisons"]
                if item["materiality"] not in ("identical", "within_tolerance")]
     lines += ["", "### Differences beyond tolerance ({} of {} comparisons)".format(len(changed), len(comparison["comparisons"])),
@@ -143,7 +165,8 @@ def markdown(comparison: Dict[str, Any]) -> str:
     if changed:
         lines += ["| env vs baseline | case / variant | framework init | pinned init | evidence |", "|---|---|---|---|---|"]
         for item in changed:
-            evidence = ["{}: {}; why: {}".format(mode, result_text(result), result["cause_evidence"])
+            evidence = ["{}: {}; why: {}".format(mode, wording.result_text(result),
+                                                 wording.evidence_text(result["cause_evidence"]))
                         for mode, result in sorted(item["by_init_mode"].items())
                         if result and result["materiality"] not in ("identical", "within_tolerance")]
             lines.append("| {} vs {} | {} / {} | {} | {} | {} |".format(
@@ -151,11 +174,10 @@ def markdown(comparison: Dict[str, Any]) -> str:
                 e(materiality_label(item["by_init_mode"]["framework"])), e(materiality_label(item["by_init_mode"]["pinned"])),
                 "<br>".join(e(text) for text in evidence)))
     if comparison["flags"]:
-        lines += ["", "### Flags", ""] + ["- " + e(flag) for flag in comparison["flags"]]
+        lines += ["", "### Flags", ""] + ["- " + e(wording.flag_text(flag)) for flag in comparison["flags"]]
     if comparison["gaps"]:
         lines += ["", "### Not compared ({} gaps{})".format(
             len(comparison["gaps"]), ", accepted with --allow-incomplete" if comparison["allow_incomplete"] else
             ": they fail the gate"), ""]
-        lines.extend("- " + e(gap_text(gap)) for gap in comparison["gaps"])
+        lines.extend("- " + e(wording.gap_text(gap)) for gap in comparison["gaps"])
     return "\n".join(lines) + "\n"
-

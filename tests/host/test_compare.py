@@ -14,7 +14,7 @@ import pytest
 from builders import report_with, run_result
 from harness_process import ROOT
 from harness.case import ExpectedChange
-from harness.host import compare, present, statistics
+from harness.host import compare, materiality, present, statistics, wording
 from harness.contract import report, vocabulary
 from harness.contract.reading import Run
 from harness.contract.schema import COMPARISON_SCHEMA_PATH, load_schema
@@ -50,8 +50,8 @@ def pinned(comparison):
     return by(comparison)["by_init_mode"]["pinned"]
 
 
-def quantity(result, name="final val_loss"):
-    return next(entry for entry in result["quantities"] if entry["quantity"] == name)
+def quantity(result, measure="final", of="val_loss"):
+    return next(entry for entry in result["quantities"] if (entry["measure"], entry["of"]) == (measure, of))
 
 
 BASE = {"framework": [0.50, 0.60, 0.70], "pinned": [0.40, 0.45, 0.50]}
@@ -79,20 +79,23 @@ def test_a_consistent_shift_from_the_same_start_is_material_paired_and_fails_the
     found = pinned(result)
     assert found["design"] == "paired" and found["materiality"] == "material"
     entry = quantity(found)
-    assert entry["difference"] == pytest.approx(0.03) and entry["p_adjusted"] < compare.ALPHA
+    assert entry["difference"] == pytest.approx(0.03) and entry["p_adjusted"] < materiality.ALPHA
     assert entry["seed_sd"] == pytest.approx(0.05) and entry["effect"] == pytest.approx(0.6)
     assert found["cause"] == "arithmetic"  # same weights, same data, nothing random recorded
-    assert found["first_part"] == {"quantity": "loss", "epoch": 2, "env_value": 0.43, "baseline_value": 0.40}
+    assert found["cause_evidence"] == {"code": "no_training_randomness"}
+    assert found["first_part"] == {"key": "loss", "epoch": 2, "env_value": 0.43, "baseline_value": 0.40}
     assert found["weight_change"] is None  # the fake runs keep their weights: no weight moved
     assert result["gate"]["failed"]
-    assert any("toy/a pinned init: material change, cause arithmetic" in r for r in result["gate"]["reasons"])
+    assert {"code": "material_change", "env": "new", "baseline": "old", "case": "toy", "variant": "a",
+            "init_mode": "pinned", "cause": "arithmetic"} in result["gate"]["reasons"]
+    assert "toy/a pinned init: material change, cause arithmetic" in present.terminal(result)
 
 
 def test_an_inconsistent_change_the_size_of_the_seed_spread_is_not_material():
     jumbled = {"framework": BASE["framework"], "pinned": [0.45, 0.40, 0.52]}
     found = pinned(compare.compare([("new", env(jumbled)), ("old", env(BASE))], baseline="old"))
     assert found["materiality"] == "within_seed_noise"
-    assert quantity(found)["p_adjusted"] >= compare.ALPHA
+    assert quantity(found)["p_adjusted"] >= materiality.ALPHA
 
 
 def test_one_seed_is_undetermined_never_an_infinite_size():
@@ -111,23 +114,29 @@ def test_a_large_difference_the_seeds_cannot_confirm_is_undetermined_with_the_se
     found = by(result)["by_init_mode"]["framework"]
     assert found["design"] == "independent" and found["materiality"] == "undetermined"
     entry = quantity(found)
-    assert entry["effect"] > compare.RELEVANT and entry["needed_seeds"] > 3
+    assert entry["effect"] > materiality.RELEVANT and entry["needed_seeds"] > 3
+    assert {"code": "undetermined", "case": "toy", "seeds": entry["needed_seeds"]} in result["flags"]
     assert "undetermined in toy: about {0} seeds per environment would decide it; re-run that case alone in each " \
-        "environment with -k toy --repeats {0}".format(entry["needed_seeds"]) in result["flags"]
-    assert found["cause"] == "initialisation"
+        "environment with -k toy --repeats {0}".format(entry["needed_seeds"]) in " ".join(present.terminal(result).split())
+    assert found["cause"] == "initialisation" and found["cause_evidence"] == {"code": "different_initial_weights"}
 
 
 def test_training_randomness_is_the_cause_only_when_the_controlled_runs_agree():
     shifted = {"framework": BASE["framework"], "pinned": [0.43, 0.48, 0.53]}
-    old = env(BASE, randomness=["dropout (Dropout rate=0.2)"], controlled=0.42)
-    agree = env(shifted, randomness=["dropout (Dropout rate=0.2)"], controlled=0.42)
+    old = env(BASE, randomness=["dropout"], controlled=0.42)
+    agree = env(shifted, randomness=["dropout"], controlled=0.42)
     found = pinned(compare.compare([("new", agree), ("old", old)], baseline="old"))
-    assert found["cause"] == "training_randomness" and "switched off the runs agree" in found["cause_evidence"]
-    differ = env(shifted, randomness=["dropout (Dropout rate=0.2)"], controlled=0.47)
-    assert pinned(compare.compare([("new", differ), ("old", old)], baseline="old"))["cause"] == "arithmetic"
-    uncontrolled = env(shifted, randomness=["dropout (Dropout rate=0.2)"])
+    assert found["cause"] == "training_randomness" and found["cause_evidence"]["code"] == "controlled_runs_agree"
+    assert found["cause_evidence"]["controlled"] == "identical"
+    assert wording.evidence_text(found["cause_evidence"]) == \
+        "with dropout (Dropout rate=0.2) switched off the runs agree (identical): only the RNG behind them changed"
+    differ = env(shifted, randomness=["dropout"], controlled=0.47)
+    found = pinned(compare.compare([("new", differ), ("old", old)], baseline="old"))
+    assert found["cause"] == "arithmetic" and found["cause_evidence"]["code"] == "controlled_runs_differ"
+    uncontrolled = env(shifted, randomness=["dropout"])
     found = pinned(compare.compare([("new", uncontrolled), ("old", old)], baseline="old"))
-    assert found["cause"] == "unknown" and "could not be switched off" in found["cause_evidence"]
+    assert found["cause"] == "unknown" and found["cause_evidence"]["code"] == "randomness_not_controlled"
+    assert "could not be switched off" in wording.evidence_text(found["cause_evidence"])
 
 
 def test_different_seed_sets_are_compared_as_independent_samples_with_no_cause():
@@ -167,7 +176,9 @@ def test_an_expected_change_that_stops_happening_is_flagged():
     change = ExpectedChange(when="tensorflow>=2.16", reason="Keras 3 changed the RNG", source="s")
     result = compare.compare([("tf2", env(BASE, expected=(change,))),
                               ("tf215", env(BASE, versions=TF215, expected=(change,)))], baseline="tf215")
-    assert any("the expected change (Keras 3 changed the RNG) did not happen" in flag for flag in result["flags"])
+    assert {(flag["code"], flag["init_mode"]) for flag in result["flags"]} == {
+        ("expected_change_missing", "framework"), ("expected_change_missing", "pinned")}
+    assert "the expected change (Keras 3 changed the RNG) did not happen" in present.terminal(result)
     assert not result["gate"]["failed"]
 
 
@@ -208,19 +219,20 @@ def simulated_comparisons(shift, n, trials, seed, paired):
         shared = rng.normal(0, 1, n) if paired else 0.0
         a = list(shared + rng.normal(0, 1, n) + shift)
         b = list(shared + rng.normal(0, 1, n))
-        entry, = compare._decide([compare._quantity("q", "loss", a, b, paired, {"atol": 0.0, "rtol": 0.0})], paired)
+        entry, = materiality.decide([materiality.measure_quantity(("final", "q"), "loss", a, b, paired,
+                                                                  {"atol": 0.0, "rtol": 0.0})], paired)
         material += entry["materiality"] == "material"
     return material / trials
 
 
 @pytest.mark.parametrize("paired", [True, False])
 def test_the_method_keeps_its_stated_false_alarm_rate_on_simulated_a_a_pairs(paired):
-    assert simulated_comparisons(0.0, 3, 2000, 0, paired) <= compare.ALPHA + 0.01
+    assert simulated_comparisons(0.0, 3, 2000, 0, paired) <= materiality.ALPHA + 0.01
 
 
 def test_the_method_detects_a_shift_of_its_minimum_detectable_size_about_as_often_as_its_power():
     n = 3
-    detectable = statistics.detectable_effect(n, False, compare.ALPHA, compare.POWER)
+    detectable = statistics.detectable_effect(n, False, materiality.ALPHA, materiality.POWER)
     # Welch's df fall below the pooled test's, so its power at that size is a little below 80 %.
     assert 0.6 <= simulated_comparisons(detectable, n, 2000, 1, False) <= 0.9
     assert simulated_comparisons(0.0, n, 2000, 1, False) < simulated_comparisons(detectable, n, 2000, 1, False)
@@ -248,7 +260,7 @@ def cli(*arguments, cwd):
 
 @pytest.mark.parametrize("damage, problem", [
     (lambda text: text[: len(text) // 3], "not valid JSON (truncated or corrupted?)"),
-    (lambda text: text.replace('"schema_version": 1', '"schema_version": 0'), "schema_version 0 is not supported"),
+    (lambda text: text.replace('"schema_version": 2', '"schema_version": 0'), "schema_version 0 is not supported"),
     (lambda text: '{"name": "package.json", "version": "1.0.0"}', "not a harness report"),
 ])
 def test_bad_report_is_one_line_naming_the_file_and_exit_2(tmp_path, damage, problem):
@@ -288,9 +300,10 @@ def test_terminal_table_stays_within_100_columns_for_many_environments():
 def test_seeds_needed_always_exceed_the_seeds_that_did_not_decide():
     """A difference significant alone but not after Holm over five quantities: more seeds, not as many."""
     a, b = [1.30, 1.42, 1.35], [1.0, 1.2, 1.05]
-    measured = [compare._quantity("q{}".format(i), "loss", a, b, False, {"atol": 0.0, "rtol": 0.0}) for i in range(5)]
-    assert measured[0][0]["p"] < compare.ALPHA  # significant on its own
-    entries = compare._decide(measured, False)
+    measured = [materiality.measure_quantity(("final", "q{}".format(i)), "loss", a, b, False, {"atol": 0.0, "rtol": 0.0})
+                for i in range(5)]
+    assert measured[0][0]["p"] < materiality.ALPHA  # significant on its own
+    entries = materiality.decide(measured, False)
     assert {e["materiality"] for e in entries} == {"undetermined"}
     assert all(e["needed_seeds"] > 3 for e in entries)
 
@@ -303,10 +316,11 @@ def _with_training(callbacks, best_epoch=2, rates=(0.01, 0.005)):
 
 def test_what_callbacks_decided_is_judged_only_where_a_case_has_callbacks():
     """The seed cases (no callbacks) keep their quantities; early stopping and schedules add theirs."""
-    plain = compare.user_quantities(_with_training([]))
-    assert "final learning rate" not in plain and not any(name.startswith("best epoch") for name in plain)
-    judged = compare.user_quantities(_with_training(["EarlyStopping", "ReduceLROnPlateau"]))
-    assert judged["best epoch (val_loss)"] == ("epochs", 2.0) and judged["final learning rate"] == ("learning_rate", 0.005)
-    assert judged["epochs trained"] == ("epochs", 2.0)
-    unreadable = compare.user_quantities(_with_training(["EarlyStopping"], best_epoch=None, rates=(None, None)))
-    assert "final learning rate" not in unreadable and not any(name.startswith("best epoch") for name in unreadable)
+    plain = materiality.user_quantities(_with_training([]))
+    assert not {measure for measure, _ in plain} & {"best_epoch", "final_learning_rate"}
+    judged = materiality.user_quantities(_with_training(["EarlyStopping", "ReduceLROnPlateau"]))
+    assert judged[("best_epoch", "val_loss")] == ("epochs", 2.0)
+    assert judged[("final_learning_rate", None)] == ("learning_rate", 0.005)
+    assert judged[("epochs_trained", None)] == ("epochs", 2.0)
+    unreadable = materiality.user_quantities(_with_training(["EarlyStopping"], best_epoch=None, rates=(None, None)))
+    assert not {measure for measure, _ in unreadable} & {"best_epoch", "final_learning_rate"}

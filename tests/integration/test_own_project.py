@@ -149,9 +149,11 @@ def test_compare_judges_the_upgrade_with_materiality_and_cause(project):
         assert pinned["materiality"] in ("within_tolerance", "within_seed_noise", "undetermined", "material")
         # Dropout and shuffling drew differently between Keras 2 and 3; the controlled runs decide.
         assert pinned["cause"] in ("training_randomness", "arithmetic"), pinned["cause_evidence"]
-        assert "dropout" in pinned["cause_evidence"]
-        quantities = {q["quantity"] for q in pinned["quantities"]}
-        assert {"epochs trained", "final val_auc"} <= quantities
-    assert "best epoch (val_auc)" in {q["quantity"] for q in entries["early"]["by_init_mode"]["pinned"]["quantities"]}
+        assert pinned["cause_evidence"]["code"] in ("controlled_runs_agree", "controlled_runs_differ")
+        assert "dropout" in [layer["layer"] for layer in pinned["cause_evidence"]["randomness"]["layers"]]
+        quantities = {(q["measure"], q["of"]) for q in pinned["quantities"]}
+        assert {("epochs_trained", None), ("final", "val_auc")} <= quantities
+    assert ("best_epoch", "val_auc") in {(q["measure"], q["of"]) for q in entries["early"]["by_init_mode"]["pinned"][
+        "quantities"]}
     material = any(e["by_init_mode"][m]["materiality"] == "material" for e in entries.values() for m in ("framework", "pinned"))
     assert compared.returncode == (1 if material else 0), compared.stdout[-3000:]

@@ -75,8 +75,10 @@ def test_a_gap_is_shown_everywhere_and_fails_the_gate(tmp_path, changes, gap):
     assert status == 1
     assert gap in texts["terminal"] and "gate: FAILED" in texts["terminal"]
     comparison = json.loads(texts["json"])
-    assert comparison["gate"]["failed"] and any(gap in reason for reason in comparison["gate"]["reasons"])
-    assert [g["kind"] for g in comparison["gaps"]] == [gap.split(":")[0].replace(" ", "_")]
+    kind = gap.split(":")[0].replace(" ", "_")
+    assert comparison["gate"]["failed"]
+    assert [r["gap"]["kind"] for r in comparison["gate"]["reasons"] if r["code"] == "gap"] == [kind]
+    assert [g["kind"] for g in comparison["gaps"]] == [kind]
     assert "### Not compared (1 gaps: they fail the gate)" in texts["md"]
     assert "Not compared (fails the gate)" in texts["html"]
 

@@ -1,0 +1,273 @@
+"""Every sentence a comparison is said in: the one place words are chosen.
+
+``comparison.json`` holds codes and facts; the terminal table, the Markdown summary and the HTML page
+all say them through these functions, so a word changes here once and never changes a document.
+Nothing here computes a verdict: it reads what the comparison decided.
+"""
+
+from typing import Any, Dict, List, Optional, Sequence
+
+from harness import capabilities
+
+MATERIALITY_LABELS = {"identical": "identical", "within_tolerance": "within tolerance",
+                      "within_seed_noise": "within seed noise", "undetermined": "UNDETERMINED", "material": "MATERIAL"}
+CAUSE_LABELS = {"initialisation": "init", "training_randomness": "training RNG", "arithmetic": "arithmetic",
+                "unknown": "cause unknown"}
+MARK_LABELS = {"broke": "BROKE", "lost": "LOST", "fixed": "fixed", "regained": "regained"}
+CALLBACK_MEASURES = ("best_epoch", "final_learning_rate")
+NO_CHECKS = "none declared (a case of your own model needs none: the comparison is the check)"
+
+
+def materiality_label(result: Optional[Dict[str, Any]]) -> str:
+    """A comparison result in a few words: its materiality, and the cause of a change."""
+    if not result:
+        return "-"
+    label = MATERIALITY_LABELS[result["materiality"]]
+    if result.get("cause") and result["materiality"] not in ("identical", "within_tolerance"):
+        label += " ({})".format(CAUSE_LABELS[result["cause"]])
+    if result.get("expected"):
+        label += " expected"
+    return label
+
+
+def cause_words(cause: Optional[str]) -> str:
+    return (cause or "unknown").replace("_", " ")
+
+
+def short_verdict(verdict: Optional[str]) -> str:
+    """A verdict short enough for one cell of the check matrix."""
+    if verdict is None:
+        return "missing"
+    return {"known_failure": "known"}.get(verdict, verdict)
+
+
+def legend(comparison: Dict[str, Any]) -> List[str]:
+    """What every word and unit of the comparison means (shown above it, in every format)."""
+    method = comparison["method"]
+    lines = [
+        "materiality: identical (bit for bit) | within tolerance (the case's atol/rtol) | within seed noise (no "
+        "significant difference, and smaller than one seed-to-seed SD) | UNDETERMINED (larger than one SD but not "
+        "significant: more seeds decide) | MATERIAL (t-test, Holm-corrected, alpha {:g})".format(method["alpha"]),
+        "cause: init (different initial weights) | training RNG (Dropout masks, shuffle order: the runs agree with "
+        "them switched off) | arithmetic (same weights, same data, no randomness, different result) | cause unknown "
+        "(could not be told apart)",
+        "values: env mean vs baseline mean over n seeds (difference of means); seed SD = seed-to-seed standard deviation pooled over both; "
+        "effect = difference in seed SDs [{:g} % interval of this quantity alone]; p = Holm-adjusted over the "
+        "comparison's quantities".format(100 * method["confidence"]),
+    ]
+    if comparison["baseline"] is not None:
+        lines.append("marks against the baseline: BROKE (held, now fails) | LOST (judged, now skipped, error, noise or "
+                     "missing) | fixed (failed, now holds) | regained (not judged, now holds); declared: a known "
+                     "failure, or a skip for a capability the environment lacks")
+    return lines
+
+
+def quantity_name(entry: Dict[str, Any]) -> str:
+    """A quantity (or a result's headline) by its measure and what it is of."""
+    measure, of = entry["measure"], entry["of"]
+    return {"final": "final {}".format(of), "curve_mean": "{} curve (mean over epochs)".format(of),
+            "epochs_trained": "epochs trained", "best_epoch": "best epoch ({})".format(of),
+            "final_learning_rate": "final learning rate"}[measure]
+
+
+def _mean_text(values: Sequence[Any]) -> str:
+    numbers = [float(value) for value in values]
+    return "{:.4g}".format(sum(numbers) / len(numbers)) + (" (n={})".format(len(numbers)) if len(numbers) > 1 else "")
+
+
+def quantity_text(entry: Dict[str, Any]) -> str:
+    """One quantity's two values with the seed spread and the test, in words."""
+    text = "{}: {} vs {} (difference {:+.2g})".format(quantity_name(entry), _mean_text(entry["env_values"]),
+                                                      _mean_text(entry["baseline_values"]), float(entry["difference"]))
+    if entry["seed_sd"] is not None:
+        text += ", seed SD {:.3g}".format(float(entry["seed_sd"]))
+    elif entry["materiality"] == "undetermined" and len(entry["env_values"]) < 2:
+        text += ", one seed: no seed-to-seed spread to judge against (run 3 or more: --repeats)"
+    if entry["effect"] is not None:
+        low, high = entry["effect_interval"]
+        text += ", effect {:+.2f} SD [{:+.2f}, {:+.2f}]".format(float(entry["effect"]), float(low), float(high))
+    if entry["p_adjusted"] is not None:
+        text += ", p {:.2g}".format(float(entry["p_adjusted"]))
+    if entry["materiality"] == "undetermined" and entry["needed_seeds"]:
+        text += ", ~{} seeds would decide".format(entry["needed_seeds"])
+    return text
+
+
+def _part_text(part: Dict[str, Any]) -> str:
+    return "{} epoch {} ({:.6g} vs {:.6g})".format(part["key"], part["epoch"], float(part["env_value"]),
+                                                  float(part["baseline_value"]))
+
+
+def result_text(result: Dict[str, Any]) -> str:
+    """Why a comparison got its materiality, in one line: the headline quantity and where runs part."""
+    headline = result["headline"]
+    entry = next((e for e in result["quantities"] if headline and e["measure"] == headline["measure"]
+                  and e["of"] == headline["of"]), None)
+    parts = [quantity_text(entry)] if entry else []
+    if result["first_part"]:
+        parts.append("first part at " + _part_text(result["first_part"]))
+    change = result["weight_change"]
+    if change:
+        name = change["name"] if change["name"] == change["env_name"] else "{} (here {})".format(change["name"],
+                                                                                             change["env_name"])
+        parts.append("largest final-weight change {} (L2 {:.4g} vs {:.4g})".format(
+            name, float(change["env_l2"]), float(change["baseline_l2"])))
+    if any(e["measure"] in CALLBACK_MEASURES for e in result["quantities"]):
+        # what early stopping or a schedule did, which the headline alone would hide
+        parts.append("what the callbacks did: " + ", ".join("{} {:.4g} vs {:.4g} ({})".format(
+            quantity_name(e), float(e["env_mean"]), float(e["baseline_mean"]), MATERIALITY_LABELS[e["materiality"]])
+            for e in result["quantities"] if e["measure"] == "epochs_trained" or e["measure"] in CALLBACK_MEASURES))
+    return "; ".join(parts)
+
+
+def layer_text(layer: Dict[str, Any]) -> str:
+    """A stochastic layer as a person reads it: ``dropout (Dropout rate=0.2)``."""
+    if layer["attribute"] is None:
+        return "{} ({})".format(layer["layer"], layer["class"])
+    return "{} ({} {}={:g})".format(layer["layer"], layer["class"], layer["attribute"], float(layer["value"]))
+
+
+def randomness_text(randomness: Dict[str, Any]) -> str:
+    found = [layer_text(layer) for layer in randomness["layers"]]
+    if randomness["shuffle"]:
+        found.append("shuffling")
+    if randomness["pipeline"]:
+        found.append("the case's input pipeline (fit_data)")
+    return ", ".join(sorted(found))
+
+
+def skip_text(skip: Dict[str, Any], env: str) -> str:
+    """Why something was skipped in ``env``, from its code, as a clause."""
+    code = skip["code"]
+    if code == "missing_capability":
+        return "; ".join("{} lacks {} ({})".format(env, name, capability_source(name)) for name in skip["missing"])
+    return {"declared_by_case": "the case's own code declared that it cannot run on {}".format(env),
+            "nothing_to_control": "there was nothing random to switch off",
+            "input_pipeline": "the case's own input pipeline (fit_data) may draw random numbers the harness cannot "
+                              "switch off",
+            "augmentation_layers": "random augmentation layers cannot be switched off"}[code]
+
+
+def capability_source(name: str) -> str:
+    found = next((capability for capability in capabilities.TABLE if capability.name == name), None)
+    return found.source if found is not None else capabilities.meaning(name)
+
+
+def evidence_text(evidence: Dict[str, Any]) -> str:
+    """Why a result has its cause, in words."""
+    code = evidence["code"]
+    fixed = {
+        "bitwise_equal": "bit for bit the same",
+        "different_seeds": "the two reports ran different seeds: their runs are independent draws",
+        "different_data": "the data differ with the same seeds: the case's make_data drew different numbers",
+        "different_initial_weights": "same seeds and data, different initial weights: the framework's initialisation "
+                                     "changed",
+        "randomness_not_recorded": "the reports do not record training randomness",
+        "no_training_randomness": "same initial weights and data, nothing random while training: the computation "
+                                  "changed",
+    }
+    if code in fixed:
+        return fixed[code]
+    what = randomness_text(evidence["randomness"])
+    if code == "randomness_not_controlled":
+        controlled = evidence["controlled"]
+        why = ": " + skip_text(controlled["skip"], controlled["env"]) if controlled else " (no controlled runs)"
+        return "training randomness ({}) could not be switched off to rule out arithmetic{}".format(what, why)
+    if code == "controlled_runs_agree":
+        return "with {} switched off the runs agree ({}): only the RNG behind them changed".format(
+            what, MATERIALITY_LABELS[evidence["controlled"]])
+    part = evidence.get("first_part")
+    return "even with {} switched off the runs differ{}".format(
+        what, " from {} epoch {} on".format(part["key"], part["epoch"]) if part else "")
+
+
+def expected_text(change: Dict[str, Any]) -> str:
+    return "expected: {} ({})".format(change["reason"], change["source"])
+
+
+def gap_text(gap: Dict[str, Any]) -> str:
+    """A gap in one line: where, and why it could not be compared."""
+    facts, kind = gap["facts"], gap["kind"]
+    where = gap["env"] if gap["baseline"] is None else "{} vs {}".format(gap["env"], gap["baseline"])
+    detail = {
+        "partial_report": lambda: "the report is partial ({}): runs that never happened cannot be compared".format(
+            facts.get("interrupted") or "unfinished"),
+        "missing_case": lambda: "{} has this case, {} does not".format(facts["has"], gap["env"]),
+        "not_comparable": lambda: "the case file changed between the two reports (source hash {} vs {})".format(
+            facts["source_hash"], facts["baseline_source_hash"]),
+        "missing_runs": lambda: "{} / {} init: no finished run with the same seeds on both sides".format(
+            facts["variant"], facts["init_mode"]),
+    }[kind]()
+    return "{}: {}{}: {}".format(kind.replace("_", " "), where, " " + gap["case"] if gap["case"] else "", detail)
+
+
+def flag_text(flag: Dict[str, Any]) -> str:
+    if flag["code"] == "undetermined":
+        return ("undetermined in {0}: about {1} seeds per environment would decide it; re-run that case alone in each "
+                "environment with -k {0} --repeats {1}".format(flag["case"], flag["seeds"]))
+    return "{} vs {}: {}/{} {} init: the expected change ({}) did not happen: {}".format(
+        flag["env"], flag["baseline"], flag["case"], flag["variant"], flag["init_mode"], flag["expected"]["reason"],
+        MATERIALITY_LABELS[flag["materiality"]])
+
+
+def _comparison_of(comparison: Dict[str, Any], reason: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    for item in comparison["comparisons"]:
+        if (item["env"], item["baseline"], item["case"], item["variant"]) == (
+                reason["env"], reason["baseline"], reason["case"], reason["variant"]):
+            return item["by_init_mode"][reason["init_mode"]]
+    return None
+
+
+def _verdict_of(comparison: Dict[str, Any], case: str, check: str, env: Optional[str]) -> Optional[str]:
+    for row in comparison["checks"]:
+        if row["case"] == case and row["check"] == check:
+            return (row["verdicts"].get(env) or {}).get("verdict")
+    return None
+
+
+def reason_text(reason: Dict[str, Any], comparison: Dict[str, Any]) -> str:
+    """Why the gate failed, one reason in one line."""
+    code = reason["code"]
+    if code == "material_change":
+        result = _comparison_of(comparison, reason)
+        return "{} vs {}: {}/{} {} init: material change, cause {} — {}".format(
+            reason["env"], reason["baseline"], reason["case"], reason["variant"], reason["init_mode"],
+            cause_words(reason["cause"]), result_text(result) if result else "")
+    if code == "check_fails_environment":
+        return "{}: {}/{} {}".format(reason["env"], reason["case"], reason["check"], reason["verdict"])
+    if code == "verdict_changed":
+        before = _verdict_of(comparison, reason["case"], reason["check"], reason["baseline"])
+        return "{} vs {}: {}/{} {}: {} -> {}, and nothing declared explains it".format(
+            reason["env"], reason["baseline"], reason["case"], reason["check"], MARK_LABELS[reason["mark"]],
+            short_verdict(before), short_verdict(reason["verdict"]))
+    if code == "family_judged_nothing":
+        return "{}: {} judged nothing: every rule was skipped".format(reason["env"], reason["case"])
+    return "{} (pass --allow-incomplete to accept)".format(gap_text(reason["gap"]))
+
+
+def mark_lines(comparison: Dict[str, Any]) -> List[str]:
+    """Every check whose verdict changed from the baseline's, one line each, most serious first."""
+    lines = []
+    order = {"broke": 0, "lost": 1, "fixed": 2, "regained": 3}
+    marked = [(order[found["mark"]], row, env, found) for row in comparison["checks"]
+              for env, found in sorted(row["verdicts"].items()) if found["mark"]]
+    for _, row, env, found in sorted(marked, key=lambda item: (item[0], item[1]["case"], item[1]["check"], item[2])):
+        before = (row["verdicts"].get(comparison["baseline"]) or {}).get("verdict")
+        text = "{} {}/{} on {}: {} -> {}".format(MARK_LABELS[found["mark"]], row["case"], row["check"], env,
+                                                short_verdict(before), short_verdict(found["verdict"]))
+        if found["declared"]:
+            text += " (declared: {})".format("a known failure" if found["verdict"] == "known_failure" else
+                                             skip_text(found["skip"], env))
+        elif found["mark"] in ("broke", "lost"):
+            text += " (undeclared{})".format("" if row["kind"] == "invariant" else ", a characterisation: a flag")
+        lines.append(text)
+    return lines
+
+
+def rule_detail(found: Dict[str, Any]) -> str:
+    """A rule's outcome in one environment, whole: distance and numbers compared, what it lacked, or raised."""
+    if found["outcome"] == "skipped":
+        return "skipped: lacks {}".format(", ".join(found["missing"]))
+    if found["outcome"] == "raised":
+        return "raised {}".format(found["raised"])
+    return "{:.3g} over {} numbers".format(float(found["distance"]), found["evidence"])
