@@ -152,7 +152,7 @@ CASE = Family(
         Rule("sgd_weight_decay", "weight_decay shrinks each weight by lr * decay before the gradient step",
              closed_form("SGD", steps=2, weight_decay=0.1), requires=["weight_decay_optimizers"]),
         Rule("adamw_steps", "AdamW is Adam with decoupled weight decay (lr * decay * w)", closed_form(
-            "AdamW", weight_decay=0.1), requires=["weight_decay_optimizers"]),
+            "AdamW", weight_decay=0.1), requires=["optimizer_adamw"]),
         Rule("fit_vs_train_on_batch", "fit on one full batch per epoch takes the steps train_on_batch takes",
              fit_vs_train_on_batch),
         Rule("fit_batches_in_order", "fit with shuffle=False takes one step per batch, in the order of the data",

@@ -109,9 +109,13 @@ TABLE = (
                "through fit_generator"),
     Capability("optimizer_global_clipnorm", "optimizers take global_clipnorm",
                lambda f: f.keras3 or (f.tf_keras2 and f.at_least("tensorflow", 2, 4)), "TF 2.4 release notes"),
-    Capability("weight_decay_optimizers", "optimizers take weight_decay, and AdamW exists",
+    Capability("weight_decay_optimizers", "optimizers take weight_decay",
                lambda f: f.keras3 or (f.tf_keras2 and f.at_least("keras", 2, 11)),
                "TF 2.11 release notes (the new optimizers)"),
+    Capability("optimizer_adamw", "keras.optimizers.AdamW exists",
+               lambda f: f.keras3 or (f.tf_keras2 and f.at_least("keras", 2, 12)),
+               "TF 2.11 keeps AdamW in tf.keras.optimizers.experimental (the matrix run: tf211 has no "
+               "keras.optimizers.AdamW); tf.keras.optimizers.AdamW from TF 2.12"),
     Capability("learning_rate_schedules", "keras.optimizers.schedules (ExponentialDecay) sets each step's rate",
                lambda f: not f.standalone_keras2, "tf.keras.optimizers.schedules since TF 1.14; standalone Keras 2 "
                "decays through the optimizer's decay argument"),

@@ -48,6 +48,7 @@ EXPECTED = {  # capability: the environments above that have it
     "validation_generator": {"tf20", "tf22", "tf24", "tf211", "tf215", "tf2-legacy", "tf2", "keras3-jax"},
     "optimizer_global_clipnorm": {"tf24", "tf211", "tf215", "tf2-legacy", "tf2", "keras3-jax"},
     "weight_decay_optimizers": {"tf211", "tf215", "tf2-legacy", "tf2", "keras3-jax"},
+    "optimizer_adamw": {"tf215", "tf2-legacy", "tf2", "keras3-jax"},
     "evaluate_return_dict": {"tf22", "tf24", "tf211", "tf215", "tf2-legacy", "tf2", "keras3-jax"},
     "resizing_layer": {"tf22", "tf24", "tf211", "tf215", "tf2-legacy", "tf2", "keras3-jax"},
     "activation_gelu": {"tf24", "tf211", "tf215", "tf2-legacy", "tf2", "keras3-jax"},
@@ -81,3 +82,36 @@ def test_a_version_an_untrusted_report_made_up_has_no_capability_that_needs_it()
     made_up = versions("two", "three", h5py="")
     found = capabilities.detect(made_up)
     assert not found["keras_archive"] and not found["eager_tensorflow"] and not found["h5py"]
+
+
+def test_the_readme_lists_every_capability_with_its_meaning():
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as stream:
+        section = stream.read().split("### Capabilities", 1)[1].split("\n## ", 1)[0]
+    rows = {row.split("|")[1].strip().strip("`"): row.split("|")[2].strip() for row in section.splitlines()
+            if row.startswith("| `")}
+    assert rows == {capability.name: capability.meaning for capability in capabilities.TABLE}
+
+
+def _probe_script():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("probe_capabilities", os.path.join(ROOT, "scripts",
+                                                                                      "probe_capabilities.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_probe_of_the_declared_ranges_sees_an_api_that_is_there_and_one_that_is_not():
+    """scripts/probe_capabilities.py looks at what a framework exposes; here at a made-up Keras that has
+    AdamW and LayerNormalization but not Resizing, gelu or evaluate(return_dict=...)."""
+    from types import SimpleNamespace
+    model = type("Model", (), {"evaluate": lambda self, x=None, y=None: None})
+    keras = SimpleNamespace(
+        activations=SimpleNamespace(swish=max), metrics=SimpleNamespace(AUC=max, MeanAbsoluteError=max),
+        models=SimpleNamespace(Model=model), layers=SimpleNamespace(LayerNormalization=max),
+        optimizers=SimpleNamespace(AdamW=max, schedules=SimpleNamespace(ExponentialDecay=max)),
+        losses=SimpleNamespace(MeanSquaredError=max))
+    found = _probe_script().probes(SimpleNamespace(keras=keras))
+    assert found == {"activation_gelu": False, "auc_metric": True, "evaluate_return_dict": False,
+                     "layer_normalization": True, "learning_rate_schedules": True, "loss_and_metric_classes": True,
+                     "resizing_layer": False, "optimizer_adamw": True}
