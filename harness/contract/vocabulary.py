@@ -7,7 +7,7 @@ the schemas' enums against these tuples, so the contract cannot drift from the c
 Standard library only: it runs inside every environment (Python 3.7).
 """
 
-from typing import Any, Dict, Mapping, Optional
+from typing import Any, Dict, Optional
 
 # -- what a case declares -------------------------------------------------------------------
 # A case that trains variants (harness.case.Case), or a family of rules that computes once per

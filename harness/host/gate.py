@@ -13,7 +13,8 @@ from typing import Any, Dict, List, Optional, Sequence
 from harness.contract import vocabulary
 
 
-def _changed(row: Dict[str, Any], env: str, found: Dict[str, Any]) -> bool:
+def _changed(row: Dict[str, Any], found: Dict[str, Any]) -> bool:
+    """An invariant's undeclared broke or lost mark that its verdict alone does not already fail."""
     return (found["mark"] in ("broke", "lost") and not found["declared"] and row["kind"] == "invariant"
             and not vocabulary.check_fails_environment(row["kind"], found["verdict"] or ""))
 
@@ -34,7 +35,7 @@ def gate(comparisons: Sequence[Dict[str, Any]], checks: Sequence[Dict[str, Any]]
             if found["verdict"] and vocabulary.check_fails_environment(row["kind"], found["verdict"]):
                 reasons.append({"code": "check_fails_environment", "env": env, "case": row["case"],
                                 "check": row["check"], "verdict": found["verdict"]})
-            elif _changed(row, env, found):
+            elif _changed(row, found):
                 reasons.append({"code": "verdict_changed", "env": env, "baseline": baseline, "case": row["case"],
                                 "check": row["check"], "mark": found["mark"], "verdict": found["verdict"]})
     reasons.extend(dict(entry, code="family_judged_nothing") for entry in judged_nothing)
