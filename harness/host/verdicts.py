@@ -39,9 +39,10 @@ def check_matrix(envs: Sequence[EnvironmentRuns], baseline: Optional[str],
             for check in case.checks:
                 row = rows.setdefault((case.id, check.id), {"case": case.id, "check": check.id, "kind": check.kind,
                                                             "verdicts": {}})
+                # A cause tells initialisation from what follows it, which a family's one pinned run cannot.
+                cause = None if case.is_family else check_cause(check.by_init_mode)
                 row["verdicts"][env.name] = {"verdict": check.verdict, "by_init_mode": check.by_init_mode,
-                                             "cause": check_cause(check.by_init_mode), "skip": _skip(check),
-                                             "mark": None, "declared": None}
+                                             "cause": cause, "skip": _skip(check), "mark": None, "declared": None}
     if baseline is not None:
         for (case_id, _), row in rows.items():
             before = row["verdicts"].get(baseline, {}).get("verdict")
