@@ -101,6 +101,11 @@ def _list(arguments: argparse.Namespace) -> int:
     for item in loaded:
         case = item.case
         print("{} ({}): {}".format(case.id, item.relative_path, case.title))
+        if case.kind == "rules":  # a family: its rules, and what each needs that only some versions have
+            for rule in case.rules:
+                print("  rule {}{}: {}".format(rule.id, " (requires {})".format(", ".join(rule.requires))
+                                               if rule.requires else "", rule.guarantee))
+            continue
         print("  variants: " + ", ".join(variant.name for variant in case.variants))
         for check in case.checks:
             print("  check {} [{}]: {}".format(check.id, check.kind, check.description))

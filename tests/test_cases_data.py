@@ -53,3 +53,15 @@ def test_every_case_has_the_documents_seeds_and_a_full_profile_where_it_shrinks_
                if case.kind == "training")
     full = cases["rescaled_conv"].profile_options("full")
     assert (full["samples"], full["height"], full["width"], full["filters"]) == (5088, 64, 96, 200)
+
+
+def test_harness_list_shows_every_case_and_every_family_s_rules():
+    from harness_process import harness_command, harness_env, ROOT
+    import subprocess
+    listed = subprocess.run(harness_command("list"), cwd=ROOT, env=harness_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, universal_newlines=True, timeout=120)
+    assert listed.returncode == 0, listed.stdout[-2000:]
+    assert "linear_autoencoder (linear_autoencoder.py)" in listed.stdout and "  variants: plain, linear_activation" in listed.stdout
+    assert "  rule keras_predictions (requires keras_archive): a model saved as the .keras archive" in listed.stdout
+    assert listed.stdout.count("\n  rule ") == sum(len(case.rules) for case in loaded_cases().values()
+                                                 if case.kind == "rules")
