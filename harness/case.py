@@ -20,10 +20,11 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import capabilities
 from harness.contract import versions
-from harness.contract.vocabulary import CASE_KINDS, CHECK_KINDS, INIT_MODES, KERAS_FLAVOURS
+from harness.contract.vocabulary import (CASE_KINDS, CHECK_KINDS, EPOCHS_KEY, INIT_MODES, KERAS_FLAVOURS,
+                                        LEARNING_RATE_KEY, MEASURES)
 
-__all__ = ["Case", "CaseDeclarationError", "Check", "ExpectedChange", "KnownFailure", "Limit", "Measurement", "Seeds",
-           "Unsupported", "Variant", "CHECK_KINDS", "INIT_MODES", "KERAS_FLAVOURS"]
+__all__ = ["Case", "CaseDeclarationError", "Check", "ExpectedChange", "Judge", "KnownFailure", "Limit", "Measurement",
+           "Seeds", "Unsupported", "Variant", "CHECK_KINDS", "INIT_MODES", "KERAS_FLAVOURS"]
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 # README sections a case mistake points to (their headings, so a reader can search for them).
 WRITING_A_CASE = "Writing a case"
@@ -315,6 +316,40 @@ class ExpectedChange(object):
                 "init_modes": list(self.init_modes), "variants": None if self.variants is None else list(self.variants)}
 
 
+class Judge(object):
+    """A quantity the case is judged on, and the difference in it that matters.
+
+    ``key`` is a history key (``"val_auc"``), ``"epochs"`` (epochs trained, and the best epoch of
+    what a callback watches) or ``"learning_rate"`` (the rate training ended with); ``measures``
+    narrows it (``("final",)`` for the last epoch's value only; by default a history key is judged on
+    its final value and its curve's mean). ``margin`` is the difference that matters, in the
+    quantity's own units (``0.005`` of AUC): a comparison shows the two environments the same when
+    it can show the difference is smaller. Without one, the margin is the seed-to-seed standard
+    deviation, never below the quantity's resolution (one validation sample for an accuracy). A case
+    that lists what it is judged on spends the comparison's false-alarm level on those alone; one
+    that lists nothing is judged on every quantity a user looks at.
+    """
+
+    def __init__(self, key: str, margin: Optional[float] = None, measures: Optional[Sequence[str]] = None) -> None:
+        _require(isinstance(key, str) and bool(key.strip()), "Judge needs the key of a quantity, e.g. Judge('val_auc', "
+                 "margin=0.005). Received: {!r}".format(key))
+        _require(margin is None or (isinstance(margin, (int, float)) and not isinstance(margin, bool)
+                                    and 0 < margin < float("inf")),
+                 "Judge('{}'): margin must be a positive number in the quantity's units, or None for the seed-to-seed "
+                 "spread. Received: {!r}".format(key, margin))
+        default = {EPOCHS_KEY: ("epochs_trained", "best_epoch"), LEARNING_RATE_KEY: ("final_learning_rate",)}.get(
+            key, ("final", "curve_mean"))
+        measures = tuple(measures) if measures is not None else default
+        _require(bool(measures) and all(measure in MEASURES for measure in measures),
+                 "Judge('{}'): measures must be some of {}. Received: {!r}".format(key, MEASURES, measures))
+        self.key = key
+        self.margin = None if margin is None else float(margin)
+        self.measures = measures
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {"key": self.key, "measures": list(self.measures), "margin": self.margin}
+
+
 class Measurement(object):
     """What a check measured: one number judged against the limit, plus named components.
 
@@ -491,6 +526,7 @@ class Case(object):
         callbacks: Sequence[Callable[[Any], Any]] = (),
         fit_data: Optional[Callable[[Any, Dict[str, Any]], Mapping[str, Any]]] = None,
         requires: Sequence[str] = (),
+        judge: Sequence[Judge] = (),
         **unknown: Any
     ) -> None:
         _reject_unknown("Case", unknown, _fields(Case))
@@ -561,6 +597,10 @@ class Case(object):
         self.callbacks = tuple(callbacks)
         self.fit_data = fit_data
         self.requires = declared_requirements("case '{}'".format(id), requires)
+        _require(isinstance(judge, (list, tuple)) and all(isinstance(item, Judge) for item in judge),
+                 "case '{}': judge must be a list of Judge, e.g. judge=[Judge('val_auc', margin=0.005)]. "
+                 "Received: {!r}".format(id, judge), OWN_MODEL)
+        self.judge = tuple(judge)
 
     def data(self, rng: Any, profile: Dict[str, Any]) -> Dict[str, Any]:
         """The case's data, made by its ``make_data``."""

@@ -1,4 +1,4 @@
-"""Command line: ``python -m harness run|list|validate|compare|html|tox-ini`` (also installed as ``keras-harness``).
+"""Command line: ``python -m harness run|list|validate|compare|decide|html|tox-ini`` (also installed as ``keras-harness``).
 
 User errors print one line and exit 2; an environment whose invariants fail unexpectedly, or
 whose runs crash, exits 1; otherwise 0. Interrupted runs exit 130 (SIGINT) or 143 (SIGTERM)
@@ -46,6 +46,22 @@ def _parser() -> argparse.ArgumentParser:
                          help="default: %(default)s")
     compare.add_argument("--markdown", default=os.path.join(settings.REPORTS_FOLDER, "comparison.md"),
                          help="Markdown summary for a CI job summary or PR comment (default: %(default)s)")
+    decide = commands.add_parser("decide", help="add seeds where a comparison is undecided, through tox, until it is "
+                                                "decided (exit 1 when the gate fails)")
+    decide.add_argument("reports", nargs="+", help="the reports to compare and extend, e.g. reports/tf215.json "
+                                                   "reports/tf2.json")
+    decide.add_argument("--baseline", help="environment to compare every other against (default: all pairs)")
+    decide.add_argument("--max-seeds", type=settings.positive_int, default=40, metavar="N",
+                        help="seeds per environment no case goes beyond (default: %(default)s)")
+    decide.add_argument("--max-minutes", type=settings.positive_float, default=120.0, metavar="MINUTES",
+                        help="stop before a round of runs would pass this much time (default: %(default)s)")
+    decide.add_argument("--tox-ini", default="tox.ini", help="the tox.ini that makes the reports' environments "
+                                                             "(default: %(default)s)")
+    decide.add_argument("--dry-run", action="store_true", help="say what would run, run nothing")
+    decide.add_argument("--output", default=os.path.join(settings.REPORTS_FOLDER, "comparison.json"),
+                        help="default: %(default)s")
+    decide.add_argument("--markdown", default=os.path.join(settings.REPORTS_FOLDER, "comparison.md"),
+                        help="default: %(default)s")
     page = commands.add_parser("html", help="render a comparison.json as one self-contained HTML page")
     page.add_argument("comparison", nargs="?", default=os.path.join(settings.REPORTS_FOLDER, "comparison.json"))
     page.add_argument("--output", default=os.path.join(settings.REPORTS_FOLDER, "comparison.html"),
@@ -155,6 +171,24 @@ def _compare(arguments: argparse.Namespace) -> int:
     return 1 if comparison["gate"]["failed"] else 0
 
 
+def _decide(arguments: argparse.Namespace) -> int:
+    from harness.contract import comparison as comparison_document
+    from harness.contract.strict_json import write_atomically
+    from harness.host import decide, present
+    _check_writable(arguments.output, arguments.markdown)
+    paths = [path for path in arguments.reports
+             if os.path.abspath(path) not in (os.path.abspath(arguments.output), os.path.abspath(arguments.markdown))]
+    if len(paths) < 2:
+        raise UserError("decide needs at least two reports of different environments; got {}".format(len(paths)))
+    comparison = decide.decide(paths, arguments.baseline, arguments.max_seeds, arguments.max_minutes,
+                               arguments.tox_ini, dry_run=arguments.dry_run)
+    comparison_document.write(arguments.output, comparison)
+    write_atomically(arguments.markdown, present.markdown(comparison))
+    sys.stdout.write(present.terminal(comparison))
+    sys.stdout.write("comparison: {}, summary: {}\n".format(arguments.output, arguments.markdown))
+    return 1 if comparison["gate"]["failed"] else 0
+
+
 def _html(arguments: argparse.Namespace) -> int:
     from harness.contract import comparison as comparison_document
     from harness.contract.strict_json import write_atomically
@@ -166,8 +200,8 @@ def _html(arguments: argparse.Namespace) -> int:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    commands = {"run": _run, "list": _list, "validate": _validate, "compare": _compare, "html": _html,
-                "tox-ini": _tox_ini}
+    commands = {"run": _run, "list": _list, "validate": _validate, "compare": _compare, "decide": _decide,
+                "html": _html, "tox-ini": _tox_ini}
     try:
         arguments = _parser().parse_args(argv)
         if arguments.command not in commands:

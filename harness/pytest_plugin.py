@@ -7,6 +7,13 @@ Known failures are strict xfails: a known failure shows as ``xfailed``, one that
 ``XPASS(strict)``, which fails the session. ``noise`` and ``skipped`` checks are skipped with
 the reason.
 
+**The upgrade gate.** With ``--harness-baseline reports/tf215.json`` the session's report is compared
+with that baseline (``harness compare``'s comparison, which needs SciPy in the environment) and each
+case adds an item per variant and init mode, ``decided[variant-mode]``: a material change that no
+case declared expected fails it, an undetermined one skips it with the seeds that would decide it
+(``harness decide`` runs them), the same passes; and an item ``marks`` fails on a check that held in
+the baseline and no longer does, undeclared. ``--harness-env`` names this environment.
+
 There is one code path: the first selected item runs :func:`harness.run.runner.run` once for every
 selected case (runs in forked children, the same report written to ``reports/<env>.json``), and
 the items only read the verdicts from that report. Activate with ``-p harness.pytest_plugin``
@@ -19,23 +26,28 @@ import pytest
 
 from harness.contract import settings
 from harness.contract.reading import Case, Report
-from harness.contract.vocabulary import CASE_KINDS, run_fails_environment
+from harness.contract.vocabulary import CASE_KINDS, INIT_MODES, run_fails_environment
 from harness.errors import CaseFileError, UserError
 from harness.run.discovery import load_case_file
 from harness.rules import RUN_VARIANT
 from harness.run import runner
 
 _DOCUMENT = pytest.StashKey[Dict[str, Any]]()
+_COMPARISON = pytest.StashKey[Dict[str, Any]]()
 _GUARD = pytest.StashKey[Callable[[str, str], Optional[str]]]()
 
 
 def pytest_addoption(parser: Any) -> None:
-    """The run settings that make sense under pytest, made from the one settings table."""
+    """The run settings that make sense under pytest, made from the one settings table, and the baseline
+    the upgrade gate compares with."""
     group = parser.getgroup("keras-harness")
     for setting in settings.pytest_settings():
         options = setting.argparse_options()
         options["dest"] = setting.pytest_dest
         group.addoption(setting.pytest_flag, **options)
+    group.addoption("--harness-baseline", dest="harness_baseline", metavar="REPORT",
+                    help="compare this environment's report with this baseline report: a test per variant and init "
+                         "mode fails on a material change, skips while undetermined")
 
 
 def pytest_collect_file(file_path: Any, parent: Any) -> Optional["CaseFile"]:
@@ -77,6 +89,13 @@ class CaseFile(pytest.File):
         for check in case.checks:
             yield CheckItem.from_parent(self, name="{}[{}]".format(check.id, "-".join(check.variants)),
                                         case_id=case.id, check_id=check.id)
+        if self.config.getoption("harness_baseline"):
+            for variant in case.variants:
+                for mode in INIT_MODES:
+                    yield DecidedItem.from_parent(self, name="decided[{}-{}]".format(variant.name, mode),
+                                                  case_id=case.id, variant=variant.name, init_mode=mode)
+        if self.config.getoption("harness_baseline") and (case.checks or case.kind == CASE_KINDS[1]):
+            yield MarksItem.from_parent(self, name="marks", case_id=case.id)
 
 
 class BrokenCaseFile(pytest.Item):
@@ -158,6 +177,71 @@ class CheckItem(HarnessItem):
                 g.init_mode, g.repeat, g.measured, check.limit_operator, check.limit_bound,
                 ", first divergence " + g.first_divergence if g.first_divergence else "")
             for g in failing[:4])))
+
+
+class DecidedItem(HarnessItem):
+    """One variant and init mode of the upgrade gate: the comparison with the baseline decides it."""
+
+    def __init__(self, *, variant: str, init_mode: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.variant = variant
+        self.init_mode = init_mode
+
+    def runtest(self) -> None:
+        from harness.host import wording
+        comparison = _gate_comparison(self.session)
+        gaps = [gap for gap in comparison["gaps"] if gap["case"] in (self.case_id, None)]
+        if gaps:
+            raise HarnessFailure("not compared: " + "; ".join(wording.gap_text(gap) for gap in gaps))
+        item = next((item for item in comparison["comparisons"] if (item["case"], item["variant"]) ==
+                     (self.case_id, self.variant)), None)
+        result = item["by_init_mode"].get(self.init_mode) if item else None
+        if result is None:
+            pytest.skip("no run of {} / {} init finished in both environments".format(self.variant, self.init_mode))
+        if result["materiality"] == "material" and not result["expected"]:
+            raise HarnessFailure("MATERIAL ({}) against {}: {}".format(wording.cause_words(result["cause"]),
+                                                                       comparison["baseline"], wording.result_text(result)))
+        if result["materiality"] == "undetermined":
+            flag = next((flag for flag in comparison["flags"] if flag["code"] == "undetermined"
+                         and flag["case"] == self.case_id), None)
+            pytest.skip("UNDETERMINED against {}: {}{}".format(comparison["baseline"], wording.result_text(result),
+                                                               "; " + wording.flag_text(flag) if flag else ""))
+
+
+class MarksItem(HarnessItem):
+    """A case's checks against the baseline: one that held there and no longer does, undeclared, fails."""
+
+    def runtest(self) -> None:
+        from harness.host import wording
+        comparison = _gate_comparison(self.session)
+        changed = [reason for reason in comparison["gate"]["reasons"]
+                   if reason["code"] == "verdict_changed" and reason["case"] == self.case_id]
+        if changed:
+            raise HarnessFailure("\n".join(wording.reason_text(reason, comparison) for reason in changed))
+
+
+def _gate_comparison(session: Any) -> Dict[str, Any]:
+    """The comparison, or the one line that says why there is none (an unreadable baseline, no SciPy)."""
+    try:
+        return _session_comparison(session)
+    except UserError as error:
+        raise HarnessFailure(str(error))
+
+
+def _session_comparison(session: Any) -> Dict[str, Any]:
+    """This session's report compared with the baseline report, once."""
+    stash = session.config.stash
+    if _COMPARISON not in stash:
+        from harness.contract import report
+        from harness.host import compare
+        baseline = report.load(session.config.getoption("harness_baseline"))
+        current = _session_report(session)
+        names = (current["environment"]["name"], baseline["environment"]["name"])
+        if names[0] == names[1]:
+            raise UserError("--harness-baseline {}: names this environment too ({}); name this one with "
+                            "--harness-env".format(session.config.getoption("harness_baseline"), names[0]))
+        stash[_COMPARISON] = compare.compare([(names[0], current), (names[1], baseline)], baseline=names[1])
+    return stash[_COMPARISON]
 
 
 def _session_report(session: Any) -> Dict[str, Any]:

@@ -21,7 +21,7 @@ def test_vendored_digits_are_scikit_learns():
     datasets = pytest.importorskip("sklearn.datasets")
     digits = datasets.load_digits()
     case = loaded_cases()["symmetric_init"]
-    data = case.make_data(np.random.RandomState(1), case.profile_options("default"))
+    data = case.data(np.random.RandomState(1), case.profile_options("default"))
     x = np.concatenate([data["x"], data["x_val"]]) * 16.0
     y = np.concatenate([data["y"], data["y_val"]])
     order = np.random.RandomState(1).permutation(len(digits.target))
@@ -33,7 +33,7 @@ def test_linear_autoencoder_data_is_the_documents_draw():
     case = loaded_cases()["linear_autoencoder"]
     np.random.seed(1)
     expected = np.random.normal(0, 1, (100, 12))
-    np.testing.assert_array_equal(case.make_data(np.random.RandomState(1), {})["x"], expected)
+    np.testing.assert_array_equal(case.data(np.random.RandomState(1), {})["x"], expected)
 
 
 def test_data_is_a_pure_function_of_the_seed():
@@ -41,9 +41,9 @@ def test_data_is_a_pure_function_of_the_seed():
         if case.kind == "rules":  # a family of rules draws its numbers per rule (harness.rules.rule_rng), not here
             continue
         profile = case.profile_options("default")
-        first = data_fingerprint(case.make_data(np.random.RandomState(7), profile))
-        again = data_fingerprint(case.make_data(np.random.RandomState(7), profile))
-        other = data_fingerprint(case.make_data(np.random.RandomState(8), profile))
+        first = data_fingerprint(case.data(np.random.RandomState(7), profile))
+        again = data_fingerprint(case.data(np.random.RandomState(7), profile))
+        other = data_fingerprint(case.data(np.random.RandomState(8), profile))
         assert first == again and first != other, case.id
 
 

@@ -14,7 +14,8 @@ from harness.errors import ReportError
 
 # 3: codes and facts only (quantities, evidence, gaps, flags and gate reasons as data), check marks
 # against the baseline, the rules of each family rule by rule, the environments' capabilities.
-SCHEMA_VERSION = 3
+# 4: decided verdicts (judged quantities, margins and equivalence tests, looks and their levels).
+SCHEMA_VERSION = 4
 
 
 def schema() -> Dict[str, Any]:

@@ -180,6 +180,8 @@ class Case(object):
         self.determinism = list(entry.get("determinism", []))
         self.rules = [RuleResult(rule) for rule in entry.get("rules", [])]
         self.expected_changes = list(entry.get("expected_changes", []))
+        self.judge = [dict(item) for item in entry.get("judge", [])]
+        self.looks = [int(seeds) for seeds in entry.get("looks", [])]
 
     @property
     def is_family(self) -> bool:

@@ -54,13 +54,14 @@ def load_error(path: str, problem: str) -> Dict[str, Any]:
 
 def case_entry(case_id: str, title: str, description: str, sources: Sequence[str], file: str, source_hash: str,
                profile: str, tolerance: Mapping[str, float], variants: Sequence[Mapping[str, str]],
-               expected_changes: Sequence[Mapping[str, Any]] = ()) -> Dict[str, Any]:
-    """A case that trains, before any of its runs finished."""
+               expected_changes: Sequence[Mapping[str, Any]] = (), judge: Sequence[Mapping[str, Any]] = ()) -> Dict[str, Any]:
+    """A case that trains, before any of its runs finished; ``judge``: the quantities it is judged on."""
     entry = _common_case_entry(vocabulary.CASE_KINDS[0], case_id, title, description, sources, file, source_hash,
                                profile)
     entry.update(tolerance=dict(tolerance), variants=[{"name": v["name"], "description": v["description"]}
                                                       for v in variants],
-                 expected_changes=[dict(change) for change in expected_changes], determinism=[])
+                 expected_changes=[dict(change) for change in expected_changes], judge=[dict(j) for j in judge],
+                 determinism=[])
     return entry
 
 
@@ -193,6 +194,12 @@ def summary(document: Mapping[str, Any]) -> Dict[str, Any]:
             unexpected.append("{}: judged nothing: every rule was skipped".format(case["id"]))
     return {"runs": dict(runs), "checks": dict(verdicts), "unexpected": unexpected, "flags": flags,
             "exit_status": 1 if unexpected else 0}
+
+
+def case_repeats(case: Mapping[str, Any]) -> int:
+    """How many seeds a training case's entry holds runs of (its repeats 0 .. n-1)."""
+    repeats = [run["repeat"] for run in case["runs"] if run["init_mode"] in vocabulary.INIT_MODES]
+    return max(repeats) + 1 if repeats else 0
 
 
 def judged_nothing(case: Mapping[str, Any]) -> bool:

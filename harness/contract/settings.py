@@ -110,7 +110,8 @@ TABLE = (
     Setting("patterns", (), "select cases whose id matches (glob or substring); repeatable", ("-k",),
             action="append", metavar="PATTERN", report_key="selected"),
     Setting("cases_folder", "cases", "folder of case files", ("--cases",), metavar="FOLDER"),
-    Setting("env_name", None, "environment name (default: $TOX_ENV_NAME, else 'local')", ("--env",), metavar="NAME"),
+    Setting("env_name", None, "environment name (default: $TOX_ENV_NAME, else 'local')", ("--env",), metavar="NAME",
+            pytest_flag="--harness-env"),
     Setting("output", None, "report path (default: reports/<env>.json)", ("--output",), metavar="PATH",
             pytest_flag="--harness-report"),
     Setting("repeats", 3, "seeds per variant", ("--repeats",), kind=positive_int, metavar="N", report_key="repeats",
@@ -192,6 +193,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     existing = parser.add_mutually_exclusive_group()
     for flag, (value, help) in ON_EXISTING.items():
         existing.add_argument(flag, dest="on_existing", action="store_const", const=value, help=help)
+
+
+def arguments_reproducing(recorded: Dict[str, Any]) -> List[str]:
+    """The ``harness run`` options that make runs of the settings a report recorded: every setting that
+    changes the numbers (but the seeds asked for), so that a run adding seeds to the report resumes it
+    rather than being refused as made otherwise."""
+    found = []  # type: List[str]
+    for setting in TABLE:
+        if not setting.changes_numbers or setting.report_key == "repeats" or setting.report_key not in recorded:
+            continue
+        value = recorded[setting.report_key]
+        if setting.action == "store_false":
+            found += [] if value else [setting.flags[0]]
+        elif setting.action == "append":
+            for item in value or []:
+                found += [setting.flags[0], str(item)]
+        elif value != setting.default:
+            found += [setting.flags[0], str(value)]
+    return found
 
 
 def pytest_settings() -> List[Setting]:

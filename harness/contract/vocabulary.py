@@ -52,6 +52,12 @@ MARKS = {"pass": "PASS", "fail": "FAIL", "known_failure": "KNOWN", "fixed": "FIX
 # case's tolerance; no more different than another seed; beyond the seed-to-seed spread; too
 # few seeds to tell.
 MATERIALITY = ("identical", "within_tolerance", "within_seed_noise", "undetermined", "material")
+# What a user looks at in a run, as codes: the last epoch's value of a history key, a curve's mean over
+# its epochs, the epochs trained, and what a callback decided (the best epoch of the quantity it
+# watches, the learning rate training ended with).
+MEASURES = ("final", "curve_mean", "epochs_trained", "best_epoch", "final_learning_rate")
+# The key an expected change or a judged quantity names for what is not a history key.
+EPOCHS_KEY, LEARNING_RATE_KEY = "epochs", "learning_rate"
 # What made two runs with the same seeds differ: their initial weights, the framework's RNG during
 # training (Dropout masks, shuffle order), its arithmetic, or that could not be told apart.
 CAUSES = ("initialisation", "training_randomness", "arithmetic", "unknown")

@@ -34,6 +34,10 @@ def compare_variant(a: EnvironmentRuns, b: EnvironmentRuns, case_id: str, varian
             if a.has_runs(key) or b.has_runs(key):
                 gaps.append(lineup.gap("missing_runs", a.name, {"variant": variant, "init_mode": mode}, case_id, b.name))
             continue
+        missing = materiality.missing_judged(a, b, key, result)
+        if missing:
+            gaps.append(lineup.gap("missing_quantity", a.name, {"variant": variant, "init_mode": mode, "keys": missing},
+                                   case_id, b.name))
         attribution.locate(result, a, b, key)
         result["cause"], result["cause_evidence"] = attribution.cause(result, a, b, key, controlled)
         expectations.apply(result, a, b, case_id, variant, mode, flags)
@@ -49,14 +53,20 @@ def compare_variant(a: EnvironmentRuns, b: EnvironmentRuns, case_id: str, varian
             "cause": explaining["cause"], "by_init_mode": by_mode, "controlled": controlled}
 
 
+SEEDS_LIMIT = 1000
+
+
 def seeds_to_decide(comparisons: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Where a verdict is undetermined, how to decide it: more seeds for that case only, not for all."""
     needed = {}  # type: Dict[str, int]
     for item in comparisons:
         for result in item["by_init_mode"].values():
-            for entry in (result or {}).get("quantities", []):
-                if entry["materiality"] == "undetermined" and entry["needed_seeds"]:
-                    needed[item["case"]] = max(needed.get(item["case"], 0), entry["needed_seeds"])
+            if result is None or result["materiality"] != "undetermined":  # decided, whatever its other quantities
+                continue
+            for entry in result["quantities"]:
+                if entry["judged"] and entry["materiality"] == "undetermined":
+                    # None: not even SEEDS_LIMIT seeds would decide it at the method's power
+                    needed[item["case"]] = max(needed.get(item["case"], 0), entry["needed_seeds"] or SEEDS_LIMIT)
     return [{"code": "undetermined", "case": case, "seeds": n} for case, n in sorted(needed.items())]
 
 

@@ -1,22 +1,30 @@
-"""Does a difference between two environments matter? Materiality, judged against the seeds.
+"""Does a difference between two environments matter? Materiality, decided against the seeds.
 
 For every **user-facing quantity** of a run — the final value of every history key (``loss``,
 ``val_loss``, each compiled metric), each curve's mean over its epochs, the number of epochs trained
 (early stopping) and, where the case has callbacks, the best epoch of the watched quantity and the
-final learning rate — the two environments' values over the seeds are compared, and each
-comparison gets a **materiality**:
+final learning rate — the two environments' values over the seeds are compared. A case may say
+which of them it is judged on, and the difference that matters in each (``Case(judge=[...])``); by
+default it is judged on all of them. Each judged quantity gets a **materiality**:
 
 - ``identical``: every history and weight hash is bit for bit the same;
 - ``within_tolerance``: bits differ, but every seed's difference is within the case's tolerance
   (``atol + rtol * |baseline|``);
-- ``material``: a t-test rejects "the environments give the same mean" at ``ALPHA`` after Holm's
-  correction over the comparison's quantities, so at most ``ALPHA`` of comparisons of an
-  environment with itself (A/A) are called material;
-- ``undetermined``: the test does not reject, but the difference is larger than one seed-to-seed
-  standard deviation (``RELEVANT``), or there is one seed only: more seeds would decide it, and the
-  entry says how many;
-- ``within_seed_noise``: the test does not reject and the difference is smaller than one
-  seed-to-seed standard deviation: as different as re-running with another seed.
+- ``material``: a t-test rejects "the environments give the same mean" after Holm's correction over
+  the judged quantities, at the look's level (below);
+- ``within_seed_noise``: **shown the same**: the two one-sided tests (TOST) show the difference
+  smaller than the margin, at the look's level. The margin is the case's (``Judge(margin=...)``)
+  or the seed-to-seed standard deviation (``MARGIN_SD`` of it); a spread estimated from a few seeds
+  is never trusted below the quantity's resolution (one validation sample for an accuracy, one
+  epoch for epochs);
+- ``undetermined``: neither could be shown with the seeds there are; the entry says how many seeds
+  per environment would decide it (to show it material if it is at least the margin, the same if it
+  is smaller), which is what ``harness decide`` runs.
+
+**Looks.** A comparison to which seeds are added while it is undecided is looked at again; each
+look k (counted from the cases' ``looks`` in the reports) decides at level ``alpha / (k (k + 1))``,
+levels that sum to ``ALPHA`` over every possible look, so adding seeds never makes a false
+``material`` (or a false ``same``) likelier than ``ALPHA``.
 
 The design is **paired** when both environments ran the same seeds from the same initial weights
 and data (pinned init; framework init when the RNG did not change): the test is then on the
@@ -26,7 +34,7 @@ standard deviations (pooled over both environments), with a confidence interval.
 """
 
 import math
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from harness.contract import vocabulary
 from harness.contract.reading import Run
@@ -36,24 +44,21 @@ from harness.host.lineup import EnvironmentRuns, Key
 ALPHA = 0.05
 CONFIDENCE = 0.95
 POWER = 0.8
-# A difference larger than this many seed-to-seed standard deviations that the test cannot
-# confirm is undetermined rather than within seed noise: a change of that size would matter.
-RELEVANT = 1.0
-METHOD = {"paired_test": "paired_t", "independent_test": "welch_t", "correction": "holm", "alpha": ALPHA,
-          "confidence": CONFIDENCE, "power": POWER, "relevant_effect_sd": RELEVANT}
-# What a user looks at, as codes: the last epoch's value of a history key, a curve's mean over its
-# epochs, the epochs trained, and what a callback decided (the best epoch of the quantity it
-# watches, the learning rate training ended with).
-MEASURES = ("final", "curve_mean", "epochs_trained", "best_epoch", "final_learning_rate")
-CALLBACK_MEASURES = ("best_epoch", "final_learning_rate")
+# The default margin of a quantity a case judged without one: this many seed-to-seed standard
+# deviations. A change smaller than what re-running with another seed does is the same.
+MARGIN_SD = 1.0
+METHOD = {"paired_test": "paired_t", "independent_test": "welch_t", "correction": "holm", "equivalence": "tost",
+          "spending": "alpha_over_look_times_look_plus_one", "alpha": ALPHA, "confidence": CONFIDENCE, "power": POWER,
+          "margin_sd": MARGIN_SD}
 # A quantity: (measure, of what: a history key, the watched quantity, or None).
 Quantity = Tuple[str, Optional[str]]
 # The key an expected change names for what is not a history key: epochs (trained, best) and the rate.
-KEYS = ("epochs", "learning_rate")
+KEYS = (vocabulary.EPOCHS_KEY, vocabulary.LEARNING_RATE_KEY)
+CALLBACK_MEASURES = ("best_epoch", "final_learning_rate")
 
 
 def user_quantities(run: Run) -> Dict[Quantity, Tuple[str, float]]:
-    """What a user looks at: (measure, of) → (the key an expected change names, value)."""
+    """What a user looks at: (measure, of) → (the key an expected change or a judge names, value)."""
     values = {}  # type: Dict[Quantity, Tuple[str, float]]
     history = run.history
     for key, series in sorted(history.items()):
@@ -72,6 +77,26 @@ def user_quantities(run: Run) -> Dict[Quantity, Tuple[str, float]]:
     return values
 
 
+def resolution(key: str, run: Run) -> float:
+    """The smallest step a quantity of ``key`` takes: one sample of the set an accuracy is counted on,
+    one epoch; 0 where the values are continuous."""
+    if key == KEYS[0]:
+        return 1.0
+    samples = run.entry.get("samples") or {}
+    counted = samples.get("validation" if key.startswith("val_") else "train")
+    return 1.0 / counted if "acc" in key and counted else 0.0
+
+
+def judged(quantity: Quantity, key: str, judge: Sequence[Dict[str, Any]]) -> Tuple[bool, Optional[float]]:
+    """Whether the case is judged on ``quantity``, and the margin it declared for it (None: the default)."""
+    if not judge:
+        return True, None
+    for item in judge:
+        if item["key"] == key and quantity[0] in item["measures"]:
+            return True, item["margin"]
+    return False, None
+
+
 def equal(a: float, b: float) -> bool:
     return (math.isnan(a) and math.isnan(b)) or a == b
 
@@ -83,15 +108,19 @@ def within_tolerance(a: float, b: float, tolerance: Dict[str, float]) -> bool:
 
 
 def measure_quantity(quantity: Quantity, key: str, a: List[float], b: List[float], is_paired: bool,
-                     tolerance: Dict[str, float]) -> Tuple[Dict[str, Any], Optional[float]]:
+                     tolerance: Dict[str, float], floor: float = 0.0, margin: Optional[float] = None,
+                     judged_on: bool = True) -> Tuple[Dict[str, Any], Optional[float]]:
     """One quantity's comparison before the correction over quantities (``p`` raw), and the per-seed
     spread its test works with (of the differences when paired, of one environment's values
-    otherwise; None when it was decided without a test)."""
-    entry = {"measure": quantity[0], "of": quantity[1], "key": key, "env_values": a, "baseline_values": b,
-             "env_mean": statistics.mean(a), "baseline_mean": statistics.mean(b), "seed_sd": None,
-             "difference": statistics.mean(a) - statistics.mean(b), "interval": None, "effect": None,
-             "effect_interval": None, "p": None, "p_adjusted": None, "detectable": None, "needed_seeds": None,
-             "materiality": None}  # type: Dict[str, Any]
+    otherwise; None when it was decided without a test). ``floor`` is the quantity's resolution,
+    ``margin`` the case's declared margin."""
+    entry = {"measure": quantity[0], "of": quantity[1], "key": key, "judged": judged_on, "env_values": a,
+             "baseline_values": b, "env_mean": statistics.mean(a), "baseline_mean": statistics.mean(b),
+             "seed_sd": None, "test_sd": None, "resolution": floor,
+             "difference": statistics.mean(a) - statistics.mean(b),
+             "interval": None, "effect": None, "effect_interval": None, "p": None, "p_adjusted": None,
+             "margin": margin, "margin_from": "declared" if margin is not None else None, "p_equivalence": None,
+             "detectable": None, "needed_seeds": None, "materiality": None}  # type: Dict[str, Any]
     if all(equal(x, y) for x, y in zip(a, b)):
         entry["materiality"] = "identical"
         return entry, None
@@ -103,41 +132,65 @@ def measure_quantity(quantity: Quantity, key: str, a: List[float], b: List[float
         entry["materiality"] = "material" if broken[0] != broken[1] else "undetermined"
         entry["p"] = 0.0 if broken[0] != broken[1] else None
         return entry, None
-    if len(a) < 2:  # no seed-to-seed spread to judge against: never a size from a zero spread
+    if len(a) < 2 or len(b) < 2:  # no seed-to-seed spread to judge against: never a size from a zero spread
         entry["materiality"] = "undetermined"
+        entry["needed_seeds"] = 3
         return entry, None
-    spread = math.sqrt((statistics.sd(a) ** 2 + statistics.sd(b) ** 2) / 2.0)
+    # A spread from a few seeds is not trusted below what the quantity can resolve.
+    spread = max(math.sqrt((statistics.sd(a) ** 2 + statistics.sd(b) ** 2) / 2.0), floor)
     entry["seed_sd"] = spread
+    if margin is None:
+        entry["margin"], entry["margin_from"] = MARGIN_SD * spread, "seed_sd"
     test = statistics.paired(a, b) if is_paired else statistics.welch(a, b)
+    lowest = floor * math.sqrt((1.0 if is_paired else 2.0) / len(a))  # the test's spread, floored alike
+    if test.standard_error < lowest:
+        test = statistics.TestResult(test.difference, lowest, test.df)
     entry["p"] = test.p
+    entry["p_equivalence"] = max(test.equivalence(entry["margin"]))
     if test.standard_error > 0:
         low, high = test.interval(CONFIDENCE)
         entry["interval"] = [low, high]
         if spread > 0:
             entry["effect"] = test.difference / spread
             entry["effect_interval"] = [low / spread, high / spread]
-    test_sd = test.standard_error * math.sqrt(len(a) / (1.0 if is_paired else 2.0))
-    detectable = statistics.detectable_effect(len(a), is_paired, ALPHA, POWER)
-    entry["detectable"] = detectable * test_sd if detectable is not None else None
-    return entry, test_sd
+    entry["test_sd"] = test.standard_error * math.sqrt(len(a) / (1.0 if is_paired else 2.0))
+    return entry, entry["test_sd"]
 
 
-def decide(measured: List[Tuple[Dict[str, Any], Optional[float]]], is_paired: bool) -> List[Dict[str, Any]]:
-    """Holm's correction over the tested quantities, then each one's materiality: the entries."""
+def decide(measured: List[Tuple[Dict[str, Any], Optional[float]]], is_paired: bool,
+           look: int = 1) -> List[Dict[str, Any]]:
+    """Holm's correction over the judged, tested quantities at the look's level; then each one is
+    material, shown the same, or undetermined with the seeds that would decide it (at the next look's
+    level). A quantity the case is not judged on is decided alone, for the record."""
+    alpha, following = statistics.look_alpha(ALPHA, look), statistics.look_alpha(ALPHA, look + 1)
     tested = [(entry, test_sd) for entry, test_sd in measured if entry["materiality"] is None]
-    for (entry, test_sd), adjusted in zip(tested, statistics.holm([entry["p"] for entry, _ in tested])):
-        entry["p_adjusted"] = adjusted
-        if adjusted < ALPHA:
+    judged_on = [item for item in tested if item[0]["judged"]]
+    adjusted = dict(zip([id(entry) for entry, _ in judged_on], statistics.holm([entry["p"] for entry, _ in judged_on])))
+    for entry, test_sd in tested:
+        entry["p_adjusted"] = adjusted.get(id(entry), entry["p"])
+        detectable = statistics.detectable_effect(len(entry["env_values"]), is_paired, alpha, POWER)
+        entry["detectable"] = detectable * test_sd if detectable is not None else None
+        if entry["p_adjusted"] < alpha:
             entry["materiality"] = "material"
-        elif entry["seed_sd"] is not None and abs(entry["difference"]) > RELEVANT * entry["seed_sd"]:
-            entry["materiality"] = "undetermined"
-            # At the level this quantity was tested at (Bonferroni bounds Holm's), so that the count is
-            # more than the seeds that just failed to decide it.
-            needed = statistics.seeds_needed(entry["difference"], test_sd, is_paired, ALPHA / len(tested), POWER)
-            entry["needed_seeds"] = None if needed is None else max(needed, len(entry["env_values"]) + 1)
-        else:
+        elif entry["p_equivalence"] < alpha:
             entry["materiality"] = "within_seed_noise"
+        else:
+            entry["materiality"] = "undetermined"
+            if abs(entry["difference"]) >= entry["margin"]:
+                # Bonferroni bounds Holm's level: the count exceeds the seeds that just failed to decide it.
+                needed = statistics.seeds_needed(entry["difference"], test_sd, is_paired,
+                                                 following / max(len(judged_on), 1), POWER)
+            else:
+                needed = statistics.seeds_to_show_equivalence(entry["difference"], entry["margin"], test_sd,
+                                                              is_paired, following, POWER)
+            entry["needed_seeds"] = None if needed is None else max(needed, len(entry["env_values"]) + 1)
     return [entry for entry, _ in measured]
+
+
+def look(a: EnvironmentRuns, b: EnvironmentRuns, case_id: str) -> int:
+    """Which look at ``case_id`` this comparison is: how many times either report's seeds of it were
+    looked at (each time seeds were added, they had been)."""
+    return max(len(a.cases[case_id].looks), len(b.cases[case_id].looks), 1)
 
 
 def compare_runs(a: EnvironmentRuns, b: EnvironmentRuns, key: Key) -> Optional[Dict[str, Any]]:
@@ -147,34 +200,43 @@ def compare_runs(a: EnvironmentRuns, b: EnvironmentRuns, key: Key) -> Optional[D
     common = sorted(set(runs_a) & set(runs_b))
     if not common:
         return None
-    tolerance = b.cases[key[0]].tolerance
+    case = b.cases[key[0]]
+    tolerance = case.tolerance
     same_seeds = all(runs_a[r].seeds == runs_b[r].seeds for r in common)
     same_data = all(runs_a[r].data_hashes() == runs_b[r].data_hashes() for r in common)
     same_start = same_seeds and all(runs_a[r].start() == runs_b[r].start() for r in common)
+    at = look(a, b, key[0])
     result = {"materiality": "identical", "cause": None, "cause_evidence": {"code": "bitwise_equal"},
-              "design": "paired" if same_start else "independent", "repeats": common, "same_seeds": same_seeds,
-              "same_data": same_data, "same_start": same_start, "quantities": [], "headline": None,
-              "first_part": None, "weight_change": None, "expected": None}  # type: Dict[str, Any]
+              "design": "paired" if same_start else "independent", "repeats": common, "look": at,
+              "alpha": statistics.look_alpha(ALPHA, at), "same_seeds": same_seeds, "same_data": same_data,
+              "same_start": same_start, "quantities": [], "headline": None, "first_part": None,
+              "weight_change": None, "expected": None}  # type: Dict[str, Any]
     if all(not runs_a[r].bitwise_differences(runs_b[r]) for r in common):
         return result
     values_a = {r: user_quantities(runs_a[r]) for r in common}
     values_b = {r: user_quantities(runs_b[r]) for r in common}
     names = [name for name in values_b[common[0]] if all(name in values_a[r] and name in values_b[r] for r in common)]
-    entries = decide([measure_quantity(name, values_b[common[0]][name][0], [values_a[r][name][1] for r in common],
-                                       [values_b[r][name][1] for r in common], same_start, tolerance)
-                      for name in names], same_start)
+    measured = []
+    for name in names:
+        quantity_key = values_b[common[0]][name][0]
+        on, margin = judged(name, quantity_key, case.judge)
+        measured.append(measure_quantity(name, quantity_key, [values_a[r][name][1] for r in common],
+                                         [values_b[r][name][1] for r in common], same_start, tolerance,
+                                         resolution(quantity_key, runs_b[common[0]]), margin, on))
+    entries = decide(measured, same_start, at)
     result["quantities"] = entries
-    materiality = vocabulary.worst_materiality(entry["materiality"] for entry in entries)
+    deciding = [entry for entry in entries if entry["judged"]]
+    materiality = vocabulary.worst_materiality(entry["materiality"] for entry in deciding)
     # Bits differ somewhere (weights), even where every user-facing number agrees exactly.
     result["materiality"] = "within_tolerance" if materiality == "identical" else materiality
-    ranked = sorted(entries, key=lambda e: (vocabulary.MATERIALITY.index(e["materiality"]), abs(e["effect"] or 0.0)))
+    ranked = sorted(deciding, key=lambda e: (vocabulary.MATERIALITY.index(e["materiality"]), abs(e["effect"] or 0.0)))
     result["headline"] = {"measure": ranked[-1]["measure"], "of": ranked[-1]["of"]} if ranked else None
     return result
 
 
-def headline(result: Dict[str, Any]) -> Optional[Dict[str, Any]]:
-    """The quantity entry that decided a result's materiality."""
-    if not result["headline"]:
-        return None
-    return next((entry for entry in result["quantities"] if entry["measure"] == result["headline"]["measure"]
-                 and entry["of"] == result["headline"]["of"]), None)
+def missing_judged(a: EnvironmentRuns, b: EnvironmentRuns, key: Key, result: Dict[str, Any]) -> List[str]:
+    """The keys a case is judged on that neither run of this comparison recorded (a misspelt metric
+    name would otherwise judge nothing and read as a pass)."""
+    present = set(entry["key"] for entry in result["quantities"])
+    return [item["key"] for item in b.cases[key[0]].judge if item["key"] not in present] \
+        if result["quantities"] else []

@@ -1,67 +1,37 @@
-"""The statistics behind a materiality verdict, in the standard library (no SciPy on the host).
+"""The statistics behind a materiality verdict: t-tests, their two one-sided tests of equivalence,
+Holm's correction, the false-alarm level of each look, and the seeds a decision needs.
 
-Student's t distribution (through the regularised incomplete beta function), the paired and the
-Welch t-test with their confidence intervals, Holm's step-down correction, and the number of
-seeds a test needs to detect a given effect. Checked against SciPy's values in the unit tests.
+The t distribution comes from SciPy, a host-side dependency (``pip install scipy``, like matplotlib
+for the HTML page); the environments never need it. A test returns a record (estimate, standard
+error, degrees of freedom, p); what it means is decided by :mod:`harness.host.materiality`.
 """
 
 import functools
 import math
-from typing import List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
+
+from harness.errors import UserError
 
 
-def _beta_fraction(a: float, b: float, x: float) -> float:
-    """Continued fraction of the incomplete beta function (Lentz's method)."""
-    tiny = 1e-300
-    c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    result = d
-    for m in range(1, 300):
-        for numerator in (m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
-                          -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))):
-            d = 1.0 + numerator * d
-            d = 1.0 / (d if abs(d) > tiny else tiny)
-            c = 1.0 + numerator / c
-            c = c if abs(c) > tiny else tiny
-            result *= d * c
-        if abs(d * c - 1.0) < 1e-15:
-            break
-    return result
-
-
-def incomplete_beta(a: float, b: float, x: float) -> float:
-    """The regularised incomplete beta function I_x(a, b)."""
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    log_front = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
-    if x < (a + 1.0) / (a + b + 2.0):
-        return math.exp(log_front) * _beta_fraction(a, b, x) / a
-    return 1.0 - math.exp(log_front) * _beta_fraction(b, a, 1.0 - x) / b
+@functools.lru_cache(maxsize=1)
+def _t() -> Any:
+    try:
+        from scipy import stats
+    except ImportError:
+        raise UserError("comparing reports needs SciPy on this (host) Python, for Student's t distribution: "
+                        "pip install scipy")
+    return stats.t
 
 
 def t_two_sided_p(t: float, df: float) -> float:
     """P(|T| >= |t|) for Student's t with ``df`` degrees of freedom."""
-    if math.isinf(t):
-        return 0.0
-    return incomplete_beta(df / 2.0, 0.5, df / (df + t * t))
+    return float(2.0 * _t().sf(abs(t), df))
 
 
 @functools.lru_cache(maxsize=4096)
 def t_quantile(probability: float, df: float) -> float:
-    """The t value below which ``probability`` of the distribution lies (probability > 0.5)."""
-    target = 2.0 * (1.0 - probability)  # two-sided tail of |T| >= q
-    low, high = 0.0, 1.0
-    while t_two_sided_p(high, df) > target:
-        high *= 2.0
-    for _ in range(200):
-        middle = 0.5 * (low + high)
-        if t_two_sided_p(middle, df) > target:
-            low = middle
-        else:
-            high = middle
-    return 0.5 * (low + high)
+    """The t value below which ``probability`` of the distribution lies."""
+    return float(_t().ppf(probability, df))
 
 
 def mean(values: Sequence[float]) -> float:
@@ -92,6 +62,16 @@ class TestResult(object):
         half = t_quantile(0.5 + confidence / 2.0, self.df) * self.standard_error
         return self.difference - half, self.difference + half
 
+    def equivalence(self, margin: float) -> Tuple[float, float]:
+        """The two one-sided tests (TOST) of ``-margin < difference < margin``: the p of "difference <=
+        -margin" and of "difference >= margin". Both below alpha show the difference smaller than
+        the margin (Schuirmann 1987)."""
+        if self.standard_error <= 0:
+            return (0.0 if self.difference > -margin else 1.0), (0.0 if self.difference < margin else 1.0)
+        lower = float(_t().sf((self.difference + margin) / self.standard_error, self.df))
+        upper = float(_t().cdf((self.difference - margin) / self.standard_error, self.df))
+        return lower, upper
+
 
 def paired(a: Sequence[float], b: Sequence[float]) -> TestResult:
     """Paired t-test on a_i - b_i: the design when seed i of both environments started alike."""
@@ -121,24 +101,54 @@ def holm(p_values: Sequence[float]) -> List[float]:
     return adjusted
 
 
-def seeds_needed(effect: float, spread: float, is_paired: bool, alpha: float, power: float,
-                 limit: int = 1000) -> Optional[int]:
-    """Seeds per environment for a two-sided t-test at ``alpha`` to detect ``effect`` with
-    ``power``, given the per-seed ``spread`` (SD of the paired differences, or of one
-    environment's values): the smallest n with (t_{1-alpha/2} + t_{power}) * SE(n) <= |effect|.
-    None when even ``limit`` seeds would not do."""
-    if effect == 0 or spread <= 0:
+def look_alpha(alpha: float, look: int) -> float:
+    """The false-alarm level of look ``look`` (1, 2, ...) of a comparison to which seeds are added while
+    it is undecided: alpha / (look (look + 1)). The levels of every possible look sum to alpha, so
+    looking again after each added seed never raises the chance of a false verdict above it (an
+    alpha-spending sequence fixed in advance; Lan and DeMets 1983), whatever is decided when."""
+    return alpha / (look * (look + 1))
+
+
+def _smallest_n(reached: Any, limit: int) -> Optional[int]:
+    """The smallest n in [2, limit] for which ``reached(n)``, assumed to stay true once it is."""
+    if not reached(limit):
         return None
-    low, high = 2, limit  # the detectable effect shrinks as n grows: bisect for the first n that reaches it
-    if detectable_effect(high, is_paired, alpha, power) * spread > abs(effect):
-        return None
+    low, high = 2, limit
     while low < high:
         middle = (low + high) // 2
-        if detectable_effect(middle, is_paired, alpha, power) * spread <= abs(effect):
+        if reached(middle):
             high = middle
         else:
             low = middle + 1
     return low
+
+
+def seeds_needed(effect: float, spread: float, is_paired: bool, alpha: float, power: float,
+                 limit: int = 1000) -> Optional[int]:
+    """Seeds per environment for a two-sided t-test at ``alpha`` to detect ``effect`` with ``power``,
+    given the per-seed ``spread`` (SD of the paired differences, or of one environment's values):
+    the smallest n with (t_{1-alpha/2} + t_{power}) * SE(n) <= |effect|. None when even ``limit`` seeds
+    would not do."""
+    if effect == 0 or spread <= 0:
+        return None
+    return _smallest_n(lambda n: detectable_effect(n, is_paired, alpha, power) * spread <= abs(effect), limit)
+
+
+def seeds_to_show_equivalence(difference: float, margin: float, spread: float, is_paired: bool, alpha: float,
+                              power: float, limit: int = 1000) -> Optional[int]:
+    """Seeds per environment for the two one-sided tests at ``alpha`` to show |difference| < ``margin``
+    with ``power``, if the true difference is ``difference``: the smallest n with
+    |difference| + (t_{1-alpha} + t_{power}) * SE(n) <= margin. None when that cannot happen."""
+    if abs(difference) >= margin:
+        return None
+    if spread <= 0:
+        return 2
+
+    def reached(n: int) -> bool:
+        df = n - 1 if is_paired else 2 * n - 2
+        error = spread * math.sqrt((1.0 if is_paired else 2.0) / n)
+        return abs(difference) + (t_quantile(1 - alpha, df) + t_quantile(power, df)) * error <= margin
+    return _smallest_n(reached, limit)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -9,8 +9,8 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from harness import capabilities
 
-MATERIALITY_LABELS = {"identical": "identical", "within_tolerance": "within tolerance",
-                      "within_seed_noise": "within seed noise", "undetermined": "UNDETERMINED", "material": "MATERIAL"}
+MATERIALITY_LABELS = {"identical": "identical", "within_tolerance": "within tolerance", "within_seed_noise": "same",
+                      "undetermined": "UNDETERMINED", "material": "MATERIAL"}
 CAUSE_LABELS = {"initialisation": "init", "training_randomness": "training RNG", "arithmetic": "arithmetic",
                 "unknown": "cause unknown"}
 MARK_LABELS = {"broke": "BROKE", "lost": "LOST", "fixed": "fixed", "regained": "regained"}
@@ -45,15 +45,17 @@ def legend(comparison: Dict[str, Any]) -> List[str]:
     """What every word and unit of the comparison means (shown above it, in every format)."""
     method = comparison["method"]
     lines = [
-        "materiality: identical (bit for bit) | within tolerance (the case's atol/rtol) | within seed noise (no "
-        "significant difference, and smaller than one seed-to-seed SD) | UNDETERMINED (larger than one SD but not "
-        "significant: more seeds decide) | MATERIAL (t-test, Holm-corrected, alpha {:g})".format(method["alpha"]),
+        "materiality: identical (bit for bit) | within tolerance (the case's atol/rtol) | same (shown: the difference "
+        "is smaller than the margin, two one-sided tests) | UNDETERMINED (neither shown yet: more seeds decide, "
+        "harness decide runs them) | MATERIAL (t-test, Holm-corrected over the judged quantities); look k of a "
+        "comparison decides at alpha/(k(k+1)), alpha {:g} over all looks".format(method["alpha"]),
         "cause: init (different initial weights) | training RNG (Dropout masks, shuffle order: the runs agree with "
         "them switched off) | arithmetic (same weights, same data, no randomness, different result) | cause unknown "
         "(could not be told apart)",
         "values: env mean vs baseline mean over n seeds (difference of means); seed SD = seed-to-seed standard deviation pooled over both; "
         "effect = difference in seed SDs [{:g} % interval of this quantity alone]; p = Holm-adjusted over the "
-        "comparison's quantities".format(100 * method["confidence"]),
+        "comparison's judged quantities; margin = the difference that matters (the case's, or {:g} seed SD); "
+        "p same = the larger p of the two one-sided tests".format(100 * method["confidence"], method["margin_sd"]),
     ]
     if comparison["baseline"] is not None:
         lines.append("marks against the baseline: BROKE (held, now fails) | LOST (judged, now skipped, error, noise or "
@@ -88,8 +90,9 @@ def quantity_text(entry: Dict[str, Any]) -> str:
         text += ", effect {:+.2f} SD [{:+.2f}, {:+.2f}]".format(float(entry["effect"]), float(low), float(high))
     if entry["p_adjusted"] is not None:
         text += ", p {:.2g}".format(float(entry["p_adjusted"]))
-    if entry["materiality"] == "undetermined" and entry["needed_seeds"]:
-        text += ", ~{} seeds would decide".format(entry["needed_seeds"])
+    if entry["p_equivalence"] is not None:
+        text += ", margin {:.3g}{}, p same {:.2g}".format(float(entry["margin"]), "" if entry["margin_from"] == "declared"
+                                                          else " (from the seed SD)", float(entry["p_equivalence"]))
     return text
 
 
@@ -197,14 +200,16 @@ def gap_text(gap: Dict[str, Any]) -> str:
             facts["source_hash"], facts["baseline_source_hash"]),
         "missing_runs": lambda: "{} / {} init: no finished run with the same seeds on both sides".format(
             facts["variant"], facts["init_mode"]),
+        "missing_quantity": lambda: "{} / {} init: the case is judged on {}, which no run recorded".format(
+            facts["variant"], facts["init_mode"], ", ".join(facts["keys"])),
     }[kind]()
     return "{}: {}{}: {}".format(kind.replace("_", " "), where, " " + gap["case"] if gap["case"] else "", detail)
 
 
 def flag_text(flag: Dict[str, Any]) -> str:
     if flag["code"] == "undetermined":
-        return ("undetermined in {0}: about {1} seeds per environment would decide it; re-run that case alone in each "
-                "environment with -k {0} --repeats {1}".format(flag["case"], flag["seeds"]))
+        return ("undetermined in {0}: about {1} seeds per environment would decide it: harness decide runs them (or "
+                "re-run that case in each environment with -k {0} --repeats {1} --resume)".format(flag["case"], flag["seeds"]))
     return "{} vs {}: {}/{} {} init: the expected change ({}) did not happen: {}".format(
         flag["env"], flag["baseline"], flag["case"], flag["variant"], flag["init_mode"], flag["expected"]["reason"],
         MATERIALITY_LABELS[flag["materiality"]])

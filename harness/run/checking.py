@@ -20,7 +20,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness.case import Case, Check, KnownFailure, Measurement, Unsupported
 from harness.contract import report
-from harness.contract.strict_json import to_plain
+from harness.contract.strict_json import decode_float, to_plain
+from harness.contract.vocabulary import INIT_MODES
 from harness.run.run_result import RunResult
 from harness.contract.versions import satisfied
 
@@ -178,3 +179,34 @@ def judge_case(case: Case, results: Sequence[RunResult], versions: Mapping[str, 
         if result.repeat == 0 and result.replica == 1 and result.variant in groups[(result.init_mode, 0)]:
             replicas[result.init_mode][result.variant] = (groups[(result.init_mode, 0)][result.variant], result)
     return [judge(check, groups, versions, replicas) for check in case.checks]
+
+
+def recorded_noise(entry: Mapping[str, Any]) -> Optional[float]:
+    """The run-to-run noise a check was first judged with (its groups record it): the re-runs it came
+    from are repeat 0's, which a later judging of more seeds no longer holds in memory."""
+    for group in entry["groups"]:
+        noise = (group.get("details") or {}).get("run_to_run_noise")
+        if noise is not None:
+            return decode_float(noise)
+    return None
+
+
+def judge_more(case: Case, checks: Sequence[Mapping[str, Any]], results: Sequence[RunResult],
+               versions: Mapping[str, Optional[str]]) -> List[Dict[str, Any]]:
+    """A finished case's checks, judged on its new seeds too: each check keeps the groups it has and
+    gains one per new (init mode, repeat), judged with the noise it was first judged with."""
+    groups = collections.defaultdict(dict)  # type: Dict[tuple, Dict[str, RunResult]]
+    for result in results:
+        if result.replica == 0 and result.init_mode in INIT_MODES:
+            groups[(result.init_mode, result.repeat)][result.variant] = result
+    previous = {entry["id"]: entry for entry in checks}
+    judged = []
+    for check in case.checks:
+        old = previous.get(check.id, {"groups": []})
+        noise = recorded_noise(old) if check.compares_variants else None
+        new = [judge_group(check, init_mode, repeat, runs, versions, noise)
+               for (init_mode, repeat), runs in sorted(groups.items()) if init_mode in check.init_modes]
+        judged.append(report.check_entry(check.id, check.kind, check.description, check.variants,
+                                         check.limit.as_dict(), [known.as_dict() for known in check.known_failures],
+                                         list(old["groups"]) + new))
+    return judged

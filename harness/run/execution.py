@@ -140,6 +140,27 @@ def fit_inputs(fw: Framework, fit_data: Optional[Callable[..., Any]], data: Dict
     return inputs
 
 
+def _count(x: Any) -> int:
+    """How many samples an array input holds (the first of several inputs: they share the count)."""
+    first = list(x.values())[0] if isinstance(x, dict) else x[0] if isinstance(x, (list, tuple)) else x
+    return int(first.shape[0])
+
+
+def samples(inputs: Mapping[str, Any], options: Mapping[str, Any]) -> Dict[str, Optional[int]]:
+    """How many samples train and validate: what an accuracy's resolution is counted in (one sample of
+    the validation set is the smallest step val_accuracy can take). None where a pipeline of the
+    case's own feeds fit; ``validation_split`` holds out the last fraction, as Keras does."""
+    if not _arrays(inputs["x"]):
+        return {"train": None, "validation": None}
+    total = _count(inputs["x"])
+    validation = inputs.get("validation_data")
+    if validation is not None:
+        return {"train": total, "validation": _count(validation[0]) if _arrays(validation[0]) else None}
+    split = options.get("validation_split") or 0.0
+    train = int(total * (1.0 - split))
+    return {"train": train, "validation": total - train if split else None}
+
+
 def _arrays(x: Any) -> bool:
     """Whether ``fit`` gets arrays (NumPy, tensors, data frames: one, or a list or dict of them), which it
     batches and shuffles itself; anything else (a dataset, a generator) is a pipeline of the case's own."""
@@ -265,6 +286,7 @@ def _execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds
         if pipeline:  # a dataset or generator batches itself, and TF 1.x's fit refuses a batch_size with one
             options.pop("batch_size", None)
         record["training_randomness"] = _control(fw, model, options, pipeline, controlled)
+        record["samples"] = samples(inputs, options)
         callbacks = make_callbacks(fw, case, variant)
         history, rates = fw.fit(model, inputs, options, callbacks)
         record["timing"]["fit_s"] = time.perf_counter() - built

@@ -11,7 +11,7 @@ repeat 0 first, so a case's checks can be judged as soon as its last run is in. 
 once, as pinned repeat 0, whatever the settings.
 """
 
-from typing import Any, List, Sequence
+from typing import Any, List, Mapping, Optional, Sequence
 
 from harness.case import Seeds
 from harness.contract.settings import Settings
@@ -38,14 +38,16 @@ def seeds_for(base: Seeds, repeat: int, offset: int = 0) -> Seeds:
     return base.shifted(repeat * REPEAT_SEED_STRIDE + offset)
 
 
-def plan(cases: Sequence[Any], settings: Settings) -> List[RunKey]:
-    """Every run, case by case, repeat 0 (and its determinism re-run) first."""
+def plan(cases: Sequence[Any], settings: Settings, extend: Optional[Mapping[int, int]] = None) -> List[RunKey]:
+    """Every run, case by case, repeat 0 (and its determinism re-run) first. ``extend`` maps a case
+    (by position) to the repeats it already has: only the repeats after them are planned (more seeds
+    for a finished case; its repeat 0 re-run and controlled run are already there)."""
     keys = []
     for index, case in enumerate(cases):
         if case.kind == CASE_KINDS[1]:
             keys.append(RunKey(index, RUN_VARIANT, RUN_INIT_MODE, 0, 0))
             continue
-        for repeat in range(settings.repeats):
+        for repeat in range((extend or {}).get(index, 0), settings.repeats):
             replicas = 2 if (repeat == 0 and settings.determinism_reruns) else 1
             for replica in range(replicas):
                 for init_mode in settings.init_modes:

@@ -17,7 +17,7 @@ memory only, so a case cut in the middle is run again from its start.
 import os
 from typing import Any, Dict, List, Optional
 
-from harness.contract import report
+from harness.contract import report, vocabulary
 from harness.contract.settings import NUMBER_KEYS
 from harness.contract.strict_json import write_problem
 from harness.errors import ReportError, UserError
@@ -49,8 +49,9 @@ class Previous(object):
 
 
 def _mismatches(previous: Dict[str, Any], settings: Dict[str, Any], environment: Dict[str, Any]) -> List[str]:
+    # More seeds may be asked for: each case records the seeds it was looked at with (its looks).
     found = ["{} {!r} (now {!r})".format(key, previous["settings"].get(key), settings[key])
-             for key in NUMBER_KEYS if previous["settings"].get(key) != settings[key]]
+             for key in NUMBER_KEYS if key != "repeats" and previous["settings"].get(key) != settings[key]]
     before, now = previous["environment"], environment
     if before["python"]["version"] != now["python"]["version"]:
         found.append("Python {} (now {})".format(before["python"]["version"], now["python"]["version"]))
@@ -92,16 +93,35 @@ def previous_report(path: str, mode: Optional[str], settings: Dict[str, Any], en
     return Previous(previous["created"], kept, sum(len(case["runs"]) for case in kept.values()))
 
 
-def keep_finished(cases: List[Dict[str, Any]], kept: Dict[str, Dict[str, Any]]) -> List[int]:
-    """Put each kept case whose file is unchanged in place of its fresh entry in ``cases``;
-    return the positions of the cases that need no run."""
-    done = []
+class Kept(object):
+    """What a resumed report keeps: the positions of the selected cases that need no run, those that
+    get more seeds (position -> the repeats they have), and the finished cases this run did not
+    select, carried over as they are."""
+
+    def __init__(self, done: List[int], extend: Dict[int, int], carried: List[Dict[str, Any]]) -> None:
+        self.done = done
+        self.extend = extend
+        self.carried = carried
+
+
+def keep_finished(cases: List[Dict[str, Any]], kept: Dict[str, Dict[str, Any]], repeats: int) -> Kept:
+    """Put each kept case whose file is unchanged in place of its fresh entry in ``cases``. A training
+    case with fewer than ``repeats`` seeds is extended (only its new seeds run); a finished case that
+    was not selected (``-k``) is carried over: resuming never drops finished work."""
+    done, extend = [], {}  # type: List[int], Dict[int, int]
     for index, entry in enumerate(cases):
         previous = kept.get(entry["id"])
-        if previous is not None and previous["source_hash"] == entry["source_hash"]:
-            cases[index] = previous
+        if previous is None or previous["source_hash"] != entry["source_hash"]:
+            continue
+        cases[index] = previous
+        have = report.case_repeats(previous)
+        if previous["kind"] == vocabulary.CASE_KINDS[0] and have < repeats:
+            extend[index] = have
+            previous["complete"] = False  # until its new seeds are in
+        else:
             done.append(index)
-    return done
+    selected = set(entry["id"] for entry in cases)
+    return Kept(done, extend, [entry for case_id, entry in kept.items() if case_id not in selected])
 
 
 class Destination(object):

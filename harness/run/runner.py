@@ -24,7 +24,7 @@ from harness.contract.versions import environment_versions
 from harness.contract.vocabulary import CASE_KINDS
 from harness.errors import CaseFileError, UserError, printable
 from harness.run import environment, resumption, rule_evaluation
-from harness.run.checking import judge_case
+from harness.run.checking import judge_case, judge_more
 from harness.run.determinism import determinism
 from harness.run.discovery import LoadedCase, discover
 from harness.run.execution import execute
@@ -111,7 +111,7 @@ def _case_entry(item: LoadedCase, profile: str) -> Dict[str, Any]:
         return report.family_entry(case.id, case.title, case.description, item.relative_path, item.source_hash, profile)
     return report.case_entry(case.id, case.title, case.description, case.sources, item.relative_path, item.source_hash,
                              profile, case.tolerance, [{"name": v.name, "description": v.description} for v in case.variants],
-                             [change.as_dict() for change in case.expected_changes])
+                             [change.as_dict() for change in case.expected_changes], [j.as_dict() for j in case.judge])
 
 
 def _judged(case: Any, results: List[RunResult], versions: Dict[str, Any]) -> Dict[str, Any]:
@@ -119,7 +119,8 @@ def _judged(case: Any, results: List[RunResult], versions: Dict[str, Any]) -> Di
     or a training case's checks and its determinism."""
     if case.kind == CASE_KINDS[1]:
         return rule_evaluation.judge(case, results[0], versions)
-    return {"checks": judge_case(case, results, versions), "determinism": determinism(results)}
+    return {"checks": judge_case(case, results, versions), "determinism": determinism(results),
+            "looks": [1 + max(result.repeat for result in results)]}
 
 
 def _run_locked(settings: Settings, out: TextIO, fw: Any, loaded: List[LoadedCase],
@@ -133,12 +134,17 @@ def _run_locked(settings: Settings, out: TextIO, fw: Any, loaded: List[LoadedCas
     document["cases"] = [_case_entry(item, settings.profile) for item in loaded]
     previous = resumption.previous_report(settings.output, settings.on_existing, settings.as_report(), env)
     destination = resumption.Destination(settings.output, previous.protected_runs)
-    done = set(resumption.keep_finished(document["cases"], previous.kept))
+    kept = resumption.keep_finished(document["cases"], previous.kept, settings.repeats)
+    done = set(kept.done)
+    document["cases"].extend(kept.carried)
     if previous.created is not None:
-        document["resumed"] = {"from": previous.created, "kept_cases": [loaded[index].case.id for index in sorted(done)]}
-        out.write("resuming {} (made {}): keeping finished case(s) {}\n".format(
-            settings.output, previous.created, ", ".join(document["resumed"]["kept_cases"]) or "none"))
-    keys = [key for key in plan([item.case for item in loaded], settings) if key.case not in done]
+        document["resumed"] = {"from": previous.created, "kept_cases": [loaded[index].case.id for index in sorted(done)]
+                               + [entry["id"] for entry in kept.carried],
+                               "extended_cases": [loaded[index].case.id for index in sorted(kept.extend)]}
+        out.write("resuming {} (made {}): keeping finished case(s) {}{}\n".format(
+            settings.output, previous.created, ", ".join(document["resumed"]["kept_cases"]) or "none",
+            "; more seeds for {}".format(", ".join(document["resumed"]["extended_cases"])) if kept.extend else ""))
+    keys = [key for key in plan([item.case for item in loaded], settings, kept.extend) if key.case not in done]
     expected = collections.Counter(key.case for key in keys)
     results = collections.defaultdict(list)  # type: Dict[int, List[RunResult]]
     out.write("{} ({}): {} case(s), {} run(s), {} at a time -> {}\n".format(
@@ -167,7 +173,11 @@ def _run_locked(settings: Settings, out: TextIO, fw: Any, loaded: List[LoadedCas
         if (record["error"] or {}).get("type") == "CaseMistake":
             out.write("error: {}: {}\n".format(item.path, printable(record["error"]["message"])))
         if len(results[key.case]) == expected[key.case]:
-            case_entry.update(_judged(item.case, results[key.case], versions))
+            if key.case in kept.extend:  # more seeds for a finished case: judged on them, looked at again
+                case_entry["checks"] = judge_more(item.case, case_entry["checks"], results[key.case], versions)
+                case_entry["looks"] = case_entry.get("looks", [kept.extend[key.case]]) + [settings.repeats]
+            else:
+                case_entry.update(_judged(item.case, results[key.case], versions))
             case_entry["complete"] = True
         document["summary"] = report.summary(document)
         destination.save(document)

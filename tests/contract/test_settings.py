@@ -49,7 +49,7 @@ def test_settings_that_change_numbers_are_the_ones_a_resumed_report_must_share()
 
 def test_pytest_options_are_made_from_the_same_table():
     flags = {setting.pytest_flag: setting for setting in settings.pytest_settings()}
-    assert sorted(flags) == ["--harness-jobs", "--harness-repeats", "--harness-report", "--harness-timeout"]
+    assert sorted(flags) == ["--harness-env", "--harness-jobs", "--harness-repeats", "--harness-report", "--harness-timeout"]
     assert flags["--harness-jobs"].default == settings.default_jobs()
 
 

@@ -1,0 +1,121 @@
+"""``harness decide`` without a framework: what it runs, when it stops, and that it decides.
+
+The environments here are reports written by the test's builders; the "tox" decide runs is a fake
+that extends a report as ``harness run --resume --repeats N`` does (the new seeds' runs appended, a
+look recorded), drawing each seed's loss from the environment's own distribution. The real path
+(tox, a framework) is in tests/integration/test_own_project.py.
+"""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from builders import report_with, run_result
+from harness.contract import report
+from harness.errors import UserError
+from harness.host import decide
+
+TF2 = {"tensorflow": "2.21.0", "keras_flavour": "tf.keras"}
+
+
+def write(folder, name, mean, seeds=3, spread=0.05, seed=0):
+    """A report of environment ``name`` whose variant a trains to a loss of about ``mean`` per seed."""
+    rng = np.random.RandomState(seed)
+    results = [run_result(v, "pinned", r, loss=(1.0, mean + spread * rng.normal()), weights=[np.full((2, 2), r + 1.0, "float32"),
+                                                                                            np.zeros(2, "float32")])
+               for r in range(seeds) for v in ("a", "b")]
+    document = report_with(results, versions=TF2)
+    document["environment"].update(name=name, tox_env="tf2")
+    document["settings"]["init_modes"] = ["pinned"]
+    document["cases"][0]["looks"] = [seeds]
+    path = os.path.join(folder, name + ".json")
+    report.write(path, document)
+    return path
+
+
+class FakeTox(object):
+    """Extends a report the way ``harness run --resume --repeats N -k CASE`` would."""
+
+    def __init__(self, means, spread=0.05):
+        self.means, self.spread, self.commands = means, spread, []
+
+    def __call__(self, command):
+        self.commands.append(command)
+        path, target = command[command.index("--output") + 1], int(command[command.index("--repeats") + 1])
+        document = report.load(path)
+        case = document["cases"][0]
+        have = report.case_repeats(case)
+        rng = np.random.RandomState(have * 7919 + len(self.commands))
+        name = document["environment"]["name"]
+        for repeat in range(have, target):
+            loss = self.means[name] + self.spread * rng.normal()
+            for variant in ("a", "b"):
+                case["runs"].append(run_result(variant, "pinned", repeat, loss=(1.0, loss), weights=[
+                    np.full((2, 2), repeat + 1.0, "float32"), np.zeros(2, "float32")]).entry)
+        case["looks"].append(target)
+        document["settings"]["repeats"] = target
+        report.write(path, document)
+        return 0
+
+
+def test_a_dry_run_says_what_would_run_and_runs_nothing(tmp_path):
+    paths = [write(str(tmp_path), "new", 0.50, seed=1), write(str(tmp_path), "old", 0.52, seed=2)]
+    (tmp_path / "tox.ini").write_text("[tox]\n")
+    out = tmp_path / "out.txt"
+    with open(str(out), "w") as stream:
+        comparison = decide.decide(paths, "old", 12, 60, str(tmp_path / "tox.ini"), out=stream,
+                                   run=lambda command: pytest.fail("ran {}".format(command)), dry_run=True)
+    text = out.read_text()
+    seeds = comparison["flags"][0]["seeds"]
+    assert "decide, look 1: " in text and "undecided: toy -> {} seeds".format(seeds) in text and 3 < seeds <= 12
+    assert "tox -c {} -e tf2 -- --env new --output {} --resume --repeats {} -k toy --init-mode pinned".format(
+        tmp_path / "tox.ini", os.path.abspath(paths[0]), seeds) in text
+    assert comparison["flags"] and report.case_repeats(report.load(paths[0])["cases"][0]) == 3
+
+
+def test_seeds_are_added_until_a_real_change_is_decided_material_and_no_change_the_same(tmp_path):
+    (tmp_path / "tox.ini").write_text("[tox]\n")
+    changed = FakeTox({"new": 0.60, "old": 0.50})
+    paths = [write(str(tmp_path), "new", 0.60, seed=3), write(str(tmp_path), "old", 0.50, seed=4)]
+    with open(str(tmp_path / "a.txt"), "w") as stream:
+        result = decide.decide(paths, "old", 40, 60, str(tmp_path / "tox.ini"), out=stream, run=changed)
+    pinned = result["comparisons"][0]["by_init_mode"]["pinned"]
+    assert pinned["materiality"] == "material" and pinned["look"] >= 2 and len(changed.commands) >= 2
+    same = FakeTox({"new2": 0.50, "old2": 0.50})
+    paths = [write(str(tmp_path), "new2", 0.50, seed=5), write(str(tmp_path), "old2", 0.50, seed=6)]
+    with open(str(tmp_path / "b.txt"), "w") as stream:
+        result = decide.decide(paths, "old2", 40, 60, str(tmp_path / "tox.ini"), out=stream, run=same)
+    pinned = result["comparisons"][0]["by_init_mode"]["pinned"]
+    assert pinned["materiality"] == "within_seed_noise"
+    assert "every comparison decided" in (tmp_path / "b.txt").read_text()
+
+
+def test_it_stops_at_the_seed_cap_and_before_the_time_given(tmp_path):
+    (tmp_path / "tox.ini").write_text("[tox]\n")
+    close = FakeTox({"new": 0.505, "old": 0.50}, spread=0.2)
+    paths = [write(str(tmp_path), "new", 0.505, spread=0.2, seed=7), write(str(tmp_path), "old", 0.50, spread=0.2, seed=8)]
+    with open(str(tmp_path / "cap.txt"), "w") as stream:
+        result = decide.decide(paths, "old", 6, 60, str(tmp_path / "tox.ini"), out=stream, run=close)
+    assert report.case_repeats(report.load(paths[0])["cases"][0]) == 6
+    assert "undecided at the cap of 6 seeds: toy" in (tmp_path / "cap.txt").read_text()
+    assert result["comparisons"][0]["by_init_mode"]["pinned"]["materiality"] == "undetermined"
+    timed = FakeTox({"new": 0.505, "old": 0.50}, spread=0.2)
+    with open(str(tmp_path / "time.txt"), "w") as stream:
+        decide.decide(paths, "old", 40, 1e-9, str(tmp_path / "tox.ini"), out=stream, run=timed)
+    assert timed.commands == [] and "stopping: this round would pass --max-minutes" in (tmp_path / "time.txt").read_text()
+
+
+def test_what_decide_cannot_do_is_one_line(tmp_path):
+    paths = [write(str(tmp_path), "new", 0.5, seed=9), write(str(tmp_path), "old", 0.5, seed=10)]
+    with pytest.raises(UserError, match="--tox-ini .*missing.ini: no such file"):
+        decide.decide(paths, "old", 10, 60, str(tmp_path / "missing.ini"))
+    (tmp_path / "tox.ini").write_text("[tox]\n")
+    document = json.loads(open(paths[0]).read())
+    document["environment"]["tox_env"] = None
+    open(paths[0], "w").write(json.dumps(document))
+    with pytest.raises(UserError, match="no tox env recorded"):
+        decide.decide(paths, "old", 10, 60, str(tmp_path / "tox.ini"), run=lambda command: 0)
+    with pytest.raises(UserError, match="environment 'old' is given by two reports"):
+        decide.decide([paths[1], paths[1]], None, 10, 60, str(tmp_path / "tox.ini"))
