@@ -105,11 +105,6 @@ def harness_requirement() -> str:
     return "{}=={}".format(DISTRIBUTION, harness.__version__)
 
 
-# The pytest upgrade gate (pytest -p harness.pytest_plugin cases --harness-baseline ...) compares reports
-# inside the environment, with SciPy's t distribution.
-GATE_DEPS = ["# the pytest upgrade gate (--harness-baseline) compares inside the environment", "scipy>=1.7"]
-
-
 def tox_ini(envs: Sequence[str], requirement: str, extra_deps: Sequence[str] = (), cases: str = "cases",
             matrix: Optional[Matrix] = None) -> str:
     """A project's ``tox.ini``: every harness environment, ``envs`` as the default list."""
@@ -127,7 +122,7 @@ def tox_ini(envs: Sequence[str], requirement: str, extra_deps: Sequence[str] = (
         "env_list": block(envs),
         "labels": block(matrix.lines("tox", "labels")),
         "base_python": block(matrix.lines("testenv", "base_python")),
-        "deps": block([requirement] + list(extra_deps) + GATE_DEPS + matrix.lines("testenv", "deps")),
+        "deps": block([requirement] + list(extra_deps) + matrix.lines("testenv", "deps")),
         "pass_env": block(matrix.lines("testenv", "pass_env")),
         "set_env": block(matrix.lines("testenv", "set_env")),
     }
