@@ -1,117 +1,161 @@
 """Do decided verdicts keep their error rates on real runs, and how many seeds do they take?
 
-    python benchmarks/decided_verdicts.py [--env tf2] [--offsets 0 100 ...] [--cases ...] [--max-seeds 40]
+    python benchmarks/decided_verdicts.py [--env tf2] [--pairs 20] [--cases ...] [--max-seeds 40]
 
-A/A: the same environment on several seed sets (``--seed-offset``); every pair of them goes through
-``harness decide`` (seeds added where undecided, up to ``--max-seeds``), and every case × variant
-comparison of a pair is one A/A comparison: the share decided ``material`` must stay at or below the
-method's alpha, the share still undetermined at the cap is printed, and so are the seeds each
-comparison took (median, max). Power: the same environment with every learning rate 20 % higher
-(``--learning-rate-scale 1.2``) against offset 0, through decide: how many come out material, with
-how many seeds, against the seeds a fixed design of the same power would have run for the same
-effect. Reports go to ``reports/decided/``; ``--reuse`` keeps them (decide resumes them).
-Pinned init only: A/A pairs run different seeds, so both init modes are independent designs alike.
+A/A: ``--pairs`` disjoint pairs of seed sets of one environment (``--seed-offset``: pair i is offsets
+200 i and 200 i + 100, so no seed is shared within or across pairs while the cap is under 100). Each
+pair goes through ``harness decide`` (seeds added where undecided, up to ``--max-seeds``) from the
+default 3 seeds, and every case × variant of it is one A/A comparison: the share decided
+``material`` must stay at or below the method's alpha, the share still undetermined at the cap is
+printed, and so are the seeds each comparison took (median, max). The pairs are disjoint so that
+every comparison is its own sequential procedure, as a user's is.
+Power: the same seeds with every learning rate 20 % higher (``--learning-rate-scale 1.2``) against
+the unchanged environment, through decide: how many come out material, with how many seeds, against
+the seeds a fixed design of the same power (one look at alpha, 80 %) would have run for the effect
+measured. Pinned init only (A/A pairs of seed sets are independent designs in both init modes; the
+power pair is paired, as an upgrade with pinned weights is).
+Each pair's last comparison is kept as ``pair-I.json`` in ``--folder``: a run that stops resumes
+where it was, several processes (``--first``, ``--count``) may share the pairs, and the summary
+reads every pair there.
 """
 
 import argparse
 import collections
-import itertools
+import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-from harness.contract import report  # noqa: E402
+from false_alarms import produce  # noqa: E402
 from harness.host import decide, materiality  # noqa: E402
 from harness.host import statistics as harness_statistics  # noqa: E402
 
-CASES = ("tabular_dropout", "symmetric_init", "rescaled_conv")
+CASES = ("rescaled_conv", "symmetric_init")
 RUN = ["--init-mode", "pinned", "--no-controlled-runs", "--no-determinism-rerun"]
+SPACING = 100
+POWER_OFFSET = 10000
 
 
-def produce(env, name, folder, cases, reuse, *arguments):
-    path = os.path.join(folder, name + ".json")
-    if not (reuse and os.path.exists(path)):
-        selection = [argument for case in cases for argument in ("-k", case)]
-        command = ["tox", "-e", env, "--", "--env", name, "--output", path, "--overwrite"] + selection + RUN + list(arguments)
-        print("$ " + " ".join(command), flush=True)
-        subprocess.run(command, cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
-    report.load(path)  # a missing or broken report stops here with its one-line error
-    return path
-
-
-def results(comparison):
+def pinned(comparison):
     for item in comparison["comparisons"]:
         result = item["by_init_mode"].get("pinned")
         if result is not None:
             yield item, result
 
 
-def decided(paths, baseline, max_seeds, log):
+def decided(options, paths, baseline, log):
+    """``harness decide`` on ``paths``, its progress in ``log``; the last comparison and the minutes it took."""
+    started = time.time()
     with open(log, "a") as stream:
-        return decide.decide(paths, baseline, max_seeds, 24 * 60, os.path.join(ROOT, "tox.ini"), out=stream)
+        comparison = decide.decide(paths, baseline, options.max_seeds, 24 * 60, os.path.join(ROOT, "tox.ini"), out=stream)
+    return comparison, (time.time() - started) / 60.0
+
+
+def seeded(options, name, *arguments):
+    selection = [argument for case in options.cases for argument in ("-k", case)]
+    return produce(options.env, name, options.folder, True, *(selection + RUN + list(arguments)))
+
+
+def run_pair(options, index):
+    """Pair ``index``: two seed sets made at 3 seeds, then decided; its comparison kept in ``pair-I.json``."""
+    kept = os.path.join(options.folder, "pair-{}.json".format(index))
+    if os.path.exists(kept):
+        return
+    names = ["{}-aa{}".format(options.env, 2 * SPACING * index + SPACING * side) for side in (0, 1)]
+    paths = [seeded(options, name, "--seed-offset", name.rsplit("aa", 1)[1]) for name in names]
+    comparison, minutes = decided(options, paths[::-1], names[0], os.path.join(options.folder, "pair-{}.log".format(index)))
+    with open(kept + ".new", "w") as stream:
+        json.dump({"minutes": minutes, "comparison": comparison}, stream)
+    os.replace(kept + ".new", kept)
+    for item, result in pinned(comparison):
+        print("  pair {}: {}/{} {} with {} seeds (look {})".format(index, item["case"], item["variant"],
+                                                                 result["materiality"], len(result["repeats"]),
+                                                                 result["look"]), flush=True)
+
+
+def summarise_aa(options):
+    verdicts, seeds, minutes, pairs = collections.Counter(), [], [], 0
+    for index in range(options.pairs):
+        path = os.path.join(options.folder, "pair-{}.json".format(index))
+        if not os.path.exists(path):
+            continue
+        with open(path) as stream:
+            kept = json.load(stream)
+        pairs += 1
+        minutes.append(kept["minutes"])
+        for _, result in pinned(kept["comparison"]):
+            verdicts[result["materiality"]] += 1
+            seeds.append(len(result["repeats"]))
+    total = sum(verdicts.values())
+    print("\nA/A: {} comparisons ({} disjoint pairs of seed sets x case x variant, {} on {}, pinned init, from 3 seeds, "
+          "cap {} seeds)".format(total, pairs, "+".join(options.cases), options.env, options.max_seeds))
+    for name in ("identical", "within_tolerance", "within_seed_noise", "undetermined", "material"):
+        print("  {:<18} {:>4}  {:5.1f} %".format(name, verdicts[name], 100.0 * verdicts[name] / max(total, 1)))
+    alarm = verdicts["material"] / max(total, 1)
+    undecided = verdicts["undetermined"] / max(total, 1)
+    print("false-alarm rate (material): {:.1f} % (stated: at most {:.0f} %) -> {}".format(
+        100 * alarm, 100 * materiality.ALPHA, "OK" if alarm <= materiality.ALPHA else "ABOVE THE STATED RATE"))
+    print("undecided at the cap: {:.1f} % (goal: at most 10 %) -> {}".format(100 * undecided,
+                                                                           "OK" if undecided <= 0.1 else "ABOVE"))
+    if seeds:
+        print("seeds per comparison and environment: median {}, max {}; decide took median {:.1f} min per pair "
+              "(max {:.1f})".format(statistics.median(seeds), max(seeds), statistics.median(minutes), max(minutes)))
+    return pairs == options.pairs and alarm <= materiality.ALPHA and undecided <= 0.1
+
+
+def power(options):
+    base = seeded(options, "{}-power".format(options.env), "--seed-offset", str(POWER_OFFSET))
+    changed = seeded(options, "{}-lr1.2".format(options.env), "--seed-offset", str(POWER_OFFSET),
+                     "--learning-rate-scale", "1.2")
+    comparison, minutes = decided(options, [changed, base], "{}-power".format(options.env),
+                                  os.path.join(options.folder, "power.log"))
+    hits, taken, fixed = 0, [], []
+    for item, result in pinned(comparison):
+        hits += result["materiality"] == "material"
+        taken.append(len(result["repeats"]))
+        deciding = [entry for entry in result["quantities"] if entry["judged"] and entry["test_sd"]]
+        # The fixed design for the clearest judged effect: the seeds one look at alpha needs for 80 % power.
+        needs = [harness_statistics.seeds_needed(entry["difference"], entry["test_sd"], result["design"] == "paired",
+                                                 materiality.ALPHA, materiality.POWER) for entry in deciding]
+        fixed.append(min([n for n in needs if n] or [None], key=lambda n: n or 10 ** 9))
+        print("  lr x1.2: {}/{} {} ({} design) with {} seeds; a fixed design of 80 % power: {}".format(
+            item["case"], item["variant"], result["materiality"], result["design"], len(result["repeats"]),
+            fixed[-1] or "-"), flush=True)
+    known = [n for n in fixed if n]
+    print("power: learning rate x1.2 decided material in {}/{} comparisons in {:.1f} min; seeds taken median {} (max {}); "
+          "a fixed design of 80 % power at alpha {:g}: median {} (max {})".format(
+              hits, len(taken), minutes, statistics.median(taken), max(taken), materiality.ALPHA,
+              statistics.median(known) if known else "-", max(known) if known else "-"))
+    return hits == len(taken)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--env", default="tf2")
-    parser.add_argument("--offsets", type=int, nargs="+", default=[0, 100, 200, 300, 400, 500, 600])
+    parser.add_argument("--pairs", type=int, default=20)
+    parser.add_argument("--first", type=int, default=0, help="the first pair this process runs")
+    parser.add_argument("--count", type=int, default=None, help="how many pairs this process runs (default: all)")
     parser.add_argument("--cases", nargs="+", default=list(CASES))
     parser.add_argument("--max-seeds", type=int, default=40)
     parser.add_argument("--folder", default=os.path.join(ROOT, "reports", "decided"))
-    parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--no-power", action="store_true")
     options = parser.parse_args()
+    if options.max_seeds >= SPACING:
+        parser.error("--max-seeds must stay under {}: the pairs' seed sets would overlap".format(SPACING))
     os.makedirs(options.folder, exist_ok=True)
-    log = os.path.join(options.folder, "decide.log")
     started = time.time()
-    seeded = {offset: produce(options.env, "{}-aa{}".format(options.env, offset), options.folder, options.cases,
-                              options.reuse, "--seed-offset", str(offset)) for offset in options.offsets}
-    verdicts, seeds = collections.Counter(), []
-    pairs = list(itertools.combinations(options.offsets, 2))
-    for first, second in pairs:
-        comparison = decided([seeded[second], seeded[first]], "{}-aa{}".format(options.env, first), options.max_seeds, log)
-        for item, result in results(comparison):
-            verdicts[result["materiality"]] += 1
-            seeds.append(len(result["repeats"]))
-            print("  aa{} vs aa{}: {}/{} {} with {} seeds (look {})".format(second, first, item["case"], item["variant"],
-                                                                         result["materiality"], len(result["repeats"]),
-                                                                         result["look"]), flush=True)
-    total = sum(verdicts.values())
-    print("\nA/A: {} comparisons ({} pairs of seed sets x case x variant, pinned init, cap {} seeds)".format(
-        total, len(pairs), options.max_seeds))
-    for name in ("identical", "within_tolerance", "within_seed_noise", "undetermined", "material"):
-        print("  {:<18} {:>4}  {:5.1f} %".format(name, verdicts[name], 100.0 * verdicts[name] / max(total, 1)))
-    alarm = verdicts["material"] / max(total, 1)
-    print("false-alarm rate (material): {:.1f} % (stated: at most {:.0f} %) -> {}".format(
-        100 * alarm, 100 * materiality.ALPHA, "OK" if alarm <= materiality.ALPHA else "ABOVE THE STATED RATE"))
-    print("undecided at the cap: {:.1f} % (goal: at most 10 %)".format(100.0 * verdicts["undetermined"] / max(total, 1)))
-    print("seeds per comparison: median {}, max {}".format(statistics.median(seeds), max(seeds)))
-
-    changed = produce(options.env, "{}-lr1.2".format(options.env), options.folder, options.cases, options.reuse,
-                      "--learning-rate-scale", "1.2")
-    comparison = decided([changed, seeded[options.offsets[0]]], "{}-aa{}".format(options.env, options.offsets[0]),
-                         options.max_seeds, log)
-    hits, taken, fixed = 0, [], []
-    for item, result in results(comparison):
-        hits += result["materiality"] == "material"
-        headline = materiality.headline(result)
-        taken.append(len(result["repeats"]))
-        if headline and headline["test_sd"]:
-            fixed.append(harness_statistics.seeds_needed(headline["difference"], headline["test_sd"],
-                                                         result["design"] == "paired", materiality.ALPHA,
-                                                         materiality.POWER))
-        print("  lr x1.2: {}/{} {} with {} seeds".format(item["case"], item["variant"], result["materiality"],
-                                                       len(result["repeats"])), flush=True)
-    print("power: learning rate x1.2 decided material in {}/{} comparisons; seeds taken median {} (max {}); a fixed "
-          "design of 80 % power at alpha {:g} for the same effects: median {}".format(
-              hits, len(taken), statistics.median(taken), max(taken), materiality.ALPHA,
-              statistics.median([n for n in fixed if n]) if any(fixed) else "-"))
+    last = options.pairs if options.count is None else min(options.pairs, options.first + options.count)
+    for index in range(options.first, last):
+        run_pair(options, index)
+    good = summarise_aa(options)
+    if not options.no_power:
+        good = power(options) and good
     print("took {:.0f} min".format((time.time() - started) / 60.0))
-    return 0 if alarm <= materiality.ALPHA else 1
+    return 0 if good else 1
 
 
 if __name__ == "__main__":
