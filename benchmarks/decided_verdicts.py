@@ -21,6 +21,7 @@ reads every pair there.
 
 import argparse
 import collections
+import functools
 import json
 import os
 import statistics
@@ -51,7 +52,8 @@ def decided(options, paths, baseline, log):
     """``harness decide`` on ``paths``, its progress in ``log``; the last comparison and the minutes it took."""
     started = time.time()
     with open(log, "a") as stream:
-        comparison = decide.decide(paths, baseline, options.max_seeds, 24 * 60, os.path.join(ROOT, "tox.ini"), out=stream)
+        comparison = decide.decide(paths, baseline, options.max_seeds, 24 * 60, os.path.join(ROOT, "tox.ini"), out=stream,
+                                   run=functools.partial(decide.run_tox, output=stream))
     return comparison, (time.time() - started) / 60.0
 
 
@@ -113,8 +115,14 @@ def power(options):
                      "--learning-rate-scale", "1.2")
     comparison, minutes = decided(options, [changed, base], "{}-power".format(options.env),
                                   os.path.join(options.folder, "power.log"))
-    hits, taken, fixed = 0, [], []
+    hits, taken, fixed, unmoved = 0, [], [], []
     for item, result in pinned(comparison):
+        if result["materiality"] in ("identical", "within_tolerance"):
+            # Nothing the case is judged on moved beyond its tolerance in any seed: there was no change to find.
+            unmoved.append("{}/{}".format(item["case"], item["variant"]))
+            print("  lr x1.2: {}/{} {}: the judged quantities do not move".format(item["case"], item["variant"],
+                                                                             result["materiality"]), flush=True)
+            continue
         hits += result["materiality"] == "material"
         taken.append(len(result["repeats"]))
         deciding = [entry for entry in result["quantities"] if entry["judged"] and entry["test_sd"]]
@@ -126,11 +134,12 @@ def power(options):
             item["case"], item["variant"], result["materiality"], result["design"], len(result["repeats"]),
             fixed[-1] or "-"), flush=True)
     known = [n for n in fixed if n]
-    print("power: learning rate x1.2 decided material in {}/{} comparisons in {:.1f} min; seeds taken median {} (max {}); "
-          "a fixed design of 80 % power at alpha {:g}: median {} (max {})".format(
-              hits, len(taken), minutes, statistics.median(taken), max(taken), materiality.ALPHA,
-              statistics.median(known) if known else "-", max(known) if known else "-"))
-    return hits == len(taken)
+    print("power: learning rate x1.2 decided material in {}/{} comparisons where it moves a judged quantity ({} where "
+          "it moves none: {}) in {:.1f} min; seeds taken median {} (max {}); a fixed design of 80 % power at alpha "
+          "{:g}: median {} (max {})".format(hits, len(taken), len(unmoved), ", ".join(unmoved) or "-", minutes,
+                                           statistics.median(taken), max(taken), materiality.ALPHA,
+                                           statistics.median(known) if known else "-", max(known) if known else "-"))
+    return bool(taken) and hits == len(taken)
 
 
 def main():

@@ -92,11 +92,12 @@ def plan(environments: Sequence[Environment], comparison: Dict[str, Any], max_se
     return rounds
 
 
-def run_tox(command: List[str]) -> int:
-    """Run one extension as a user would: tox in the project's folder, its output shown."""
+def run_tox(command: List[str], output: Optional[TextIO] = None) -> int:
+    """Run one extension as a user would: tox in the project's folder, its output shown (or written to
+    ``output``)."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith("TOX_")
                    and key not in ("VIRTUAL_ENV",)}
-    return subprocess.run(command, env=environment).returncode
+    return subprocess.run(command, env=environment, stdout=output, stderr=subprocess.STDOUT if output else None).returncode
 
 
 def decide(paths: Sequence[str], baseline: Optional[str], max_seeds: int, max_minutes: float, tox_ini: str,
