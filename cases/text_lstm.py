@@ -7,7 +7,8 @@ TensorFlow was seen to differ from tf.keras 2.15 (issue 22: "Keras 3's Adam upda
 sparse gradient differently"), and SGD, which updates the same gradient linearly and must not. Batches
 are in order (``shuffle=False``) and nothing is random while training, so pinned runs are one
 computation in every environment: what differs is arithmetic, and ``harness decide`` adds seeds
-until the comparison is decided either way.
+until the comparison is decided either way. It runs on request (``-k text_lstm``): the everyday
+``tox -e tf2`` does not pay for it.
 """
 
 import numpy as np
@@ -44,5 +45,6 @@ CASE = Case(
     description=__doc__,
     make_data=make_data,
     fit_options={"epochs": 3, "batch_size": 32, "shuffle": False},
+    on_request=True,
     variants=(Variant("adam", build, "Adam(0.01)"), Variant("sgd", build, "SGD(0.5)", options={"optimizer": "SGD"})),
 )

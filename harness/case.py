@@ -502,7 +502,9 @@ class Case(object):
     allows between environments before it even looks at the seed-to-seed spread;
     ``expected_changes`` declares differences between versions that are known and explained (see
     :class:`ExpectedChange`). ``sources`` and ``checks`` are what a seed story has and a user's own
-    model may leave out: the comparison across environments is then the check.
+    model may leave out: the comparison across environments is then the check. ``on_request=True``
+    keeps a case out of a run that selects nothing (``tox -e tf2``): it runs when ``-k`` names it,
+    for a case that shows a workflow (``harness decide``) at a cost the everyday run should not pay.
     """
 
     kind = CASE_KINDS[0]  # a case that trains; a family of rules is the other kind (harness.rules.Family)
@@ -527,6 +529,7 @@ class Case(object):
         fit_data: Optional[Callable[[Any, Dict[str, Any]], Mapping[str, Any]]] = None,
         requires: Sequence[str] = (),
         judge: Sequence[Judge] = (),
+        on_request: bool = False,
         **unknown: Any
     ) -> None:
         _reject_unknown("Case", unknown, _fields(Case))
@@ -601,6 +604,9 @@ class Case(object):
                  "case '{}': judge must be a list of Judge, e.g. judge=[Judge('val_auc', margin=0.005)]. "
                  "Received: {!r}".format(id, judge), OWN_MODEL)
         self.judge = tuple(judge)
+        _require(isinstance(on_request, bool), "case '{}': on_request must be True or False. Received: {!r}".format(
+            id, on_request))
+        self.on_request = on_request
 
     def data(self, rng: Any, profile: Dict[str, Any]) -> Dict[str, Any]:
         """The case's data, made by its ``make_data``."""

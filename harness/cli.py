@@ -113,10 +113,11 @@ def _run(arguments: argparse.Namespace) -> int:
 
 def _list(arguments: argparse.Namespace) -> int:
     from harness.run.discovery import discover
-    loaded, errors = discover(arguments.cases)
+    loaded, errors = discover(arguments.cases, every=True)
     for item in loaded:
         case = item.case
-        print("{} ({}): {}".format(case.id, item.relative_path, case.title))
+        print("{} ({}): {}{}".format(case.id, item.relative_path, case.title,
+                                     " [on request: -k {}]".format(case.id) if case.on_request else ""))
         if case.kind == "rules":  # a family: its rules, and what each needs that only some versions have
             for rule in case.rules:
                 print("  rule {}{}: {}".format(rule.id, " (requires {})".format(", ".join(rule.requires))

@@ -110,6 +110,7 @@ class Family(object):
     """
 
     kind = CASE_KINDS[1]
+    on_request = False  # a family always runs with the other cases
 
     def __init__(self, id: str, title: str, description: str, rules: Sequence[Rule]) -> None:
         if not (isinstance(id, str) and _ID.match(id)):

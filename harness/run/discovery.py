@@ -69,16 +69,19 @@ def load_case_file(path: str, folder: str) -> LoadedCase:
 
 
 def matches(case_id: str, patterns: Sequence[str]) -> bool:
-    """Selected by id: no patterns selects all; a pattern is a glob or a substring of the id."""
-    return not patterns or any(fnmatch.fnmatchcase(case_id, p) or p in case_id for p in patterns)
+    """Selected by id: a pattern is a glob or a substring of the id."""
+    return any(fnmatch.fnmatchcase(case_id, p) or p in case_id for p in patterns)
 
 
 def discover(folder: str, patterns: Sequence[str] = (),
-             guard: Optional[Callable[[str, str], Optional[str]]] = None) -> Tuple[List[LoadedCase], List[CaseFileError]]:
+             guard: Optional[Callable[[str, str], Optional[str]]] = None,
+             every: bool = False) -> Tuple[List[LoadedCase], List[CaseFileError]]:
     """Load every case file in ``folder``; return the selected cases and the files that failed.
 
-    ``guard(path, folder)``, when given, is asked first and may refuse a file with a problem (see
-    :mod:`harness.run.import_guard`): a refused file is never imported here.
+    No patterns selects every case but those run on request (``Case(on_request=True)``), which a
+    pattern must name; ``every`` selects them all (``harness list``). ``guard(path, folder)``, when
+    given, is asked first and may refuse a file with a problem (see :mod:`harness.run.import_guard`):
+    a refused file is never imported here.
     """
     if not os.path.isdir(folder):
         raise CaseFileError(folder, "no such cases folder")
@@ -98,6 +101,6 @@ def discover(folder: str, patterns: Sequence[str] = (),
             errors.append(CaseFileError(path, "case id '{}' is already used by {}".format(item.case.id, first_file[item.case.id])))
             continue
         first_file[item.case.id] = path
-        if matches(item.case.id, patterns):
+        if every or (matches(item.case.id, patterns) if patterns else not item.case.on_request):
             loaded.append(item)
     return loaded, errors

@@ -43,6 +43,7 @@ CASE = Case(id="good", title="Good", sources=["tests"], variants=[Variant("only"
     (GOOD.replace("lambda fw, data, profile: None", "lambda fw, data, augment: None"),
      "variant 'only': build: parameter 'augment' has no default and the harness cannot fill it"),
     (GOOD.replace("CASE = Case(", "CASE = Case(requires=['tfdata'], "), "requires names no capability 'tfdata'"),
+    (GOOD.replace("checks=[]", "checks=[], on_request='yes'"), "on_request must be True or False. Received: 'yes'"),
 ])
 def test_a_broken_case_file_is_one_line_naming_file_and_problem(make_cases, source, problem):
     folder = make_cases({"good.py": GOOD, "broken.py": source})
@@ -65,6 +66,17 @@ def test_selection_by_glob_or_substring(make_cases):
     assert [i.case.id for i in discover(folder, ["oth*"])[0]] == ["other_case"]
     assert [i.case.id for i in discover(folder, ["goo"])[0]] == ["good"]
     assert discover(folder, ["nothing"])[0] == []
+
+
+def test_a_case_on_request_runs_only_when_named(make_cases):
+    """Case(on_request=True) is left out of a run that selects nothing, run when -k names it, listed."""
+    folder = make_cases({"a.py": GOOD, "b.py": GOOD.replace('id="good"', 'id="workflow"').replace(
+        "checks=[]", "checks=[], on_request=True")})
+    assert [i.case.id for i in discover(folder)[0]] == ["good"]
+    assert [i.case.id for i in discover(folder, ["work"])[0]] == ["workflow"]
+    assert [i.case.id for i in discover(folder, every=True)[0]] == ["good", "workflow"]
+    listed = run_harness("list", "--cases", folder)
+    assert listed.returncode == 0 and "workflow (b.py): Good [on request: -k workflow]" in listed.stdout
 
 
 def test_private_files_are_not_cases(make_cases):
