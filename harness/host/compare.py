@@ -9,7 +9,7 @@ The document holds codes and facts only; :mod:`harness.host.wording` says them i
 """
 
 import math
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from harness.contract import comparison as comparison_document
 from harness.contract import vocabulary
@@ -71,7 +71,8 @@ def seeds_to_decide(comparisons: Sequence[Dict[str, Any]]) -> List[Dict[str, Any
 
 
 def summaries(env: EnvironmentRuns) -> List[Dict[str, Any]]:
-    """Per case, variant and init mode: final values over the seeds and the loss curves, for the page."""
+    """Per case, variant and init mode: final values over the seeds and every history key's curves
+    (``val_auc`` as well as ``loss``: what the user watches), for the page."""
     found = []
     for case in env.report.cases:
         for variant in case.variants:
@@ -85,7 +86,8 @@ def summaries(env: EnvironmentRuns) -> List[Dict[str, Any]]:
                     finite = [v for v in values if math.isfinite(v)]
                     finals[name] = {"mean": statistics.mean(finite) if finite else math.nan,
                                     "sd": statistics.sd(finite) if finite else math.nan, "n": len(values)}
-                curves = {key: [runs[r].history.get(key, []) for r in sorted(runs)] for key in attribution.CURVE_KEYS}
+                keys = sorted(set(key for run in runs.values() for key in run.history))
+                curves = {key: [runs[r].history.get(key, []) for r in sorted(runs)] for key in keys}
                 found.append({"env": env.name, "case": case.id, "variant": variant, "init_mode": mode,
                               "finals": finals, "curves": {k: v for k, v in curves.items() if any(v)}})
     return found

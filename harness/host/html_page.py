@@ -2,9 +2,10 @@
 
 The comparison comes from reports, which come from other machines: every string is escaped with
 :func:`html.escape`, so a case title or check id containing ``<script>`` renders as text. Per
-case, the page draws the loss and val_loss curves of every environment with matplotlib (host side
-only), embedded as inline SVG: one colour per environment, the mean over the seeds as the line
-and the band from the lowest to the highest seed, solid for framework init and dashed for pinned.
+case, the page draws the curve of every history key (loss, each metric, each ``val_`` one beside it)
+of every environment with matplotlib (host side only), embedded as inline SVG: one colour per
+environment, the mean over the seeds as the line and the band from the lowest to the highest seed,
+solid for framework init and dashed for pinned.
 """
 
 import html
@@ -19,6 +20,7 @@ from harness.host import wording
 from harness.host.wording import NO_CHECKS, legend, materiality_label
 
 LINE_STYLES = {"framework": "-", "pinned": "--"}
+VALIDATION = "val_"
 
 STYLE = """body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}th{background:#f3f3f3}
@@ -62,38 +64,57 @@ def _band(series: Sequence[Sequence[float]]) -> Any:
     return epochs, mean, low, high
 
 
+def panels(keys: Sequence[str]) -> List[List[str]]:
+    """The history keys as rows of panels: a metric beside its validation value (``auc``, ``val_auc``),
+    the loss first; '' where a metric has no such partner."""
+    names = sorted(set(key[len(VALIDATION):] if key.startswith(VALIDATION) else key for key in keys),
+                   key=lambda name: (name != "loss", name))
+    pairs = [[name if name in keys else "", VALIDATION + name if VALIDATION + name in keys else ""] for name in names]
+    return pairs if any(pair[1] for pair in pairs) else [[name] for name in names]
+
+
+def _draw(axis: Any, summaries: Sequence[Dict[str, Any]], variant: str, key: str, colours: Dict[str, str]) -> None:
+    """One panel: ``key``'s curve of ``variant`` in every environment and init mode."""
+    for summary in summaries:
+        series = summary["curves"].get(key)
+        if summary["variant"] != variant or not series:
+            continue
+        epochs, mean, low, high = _band(series)
+        colour = colours.get(summary["env"], "C0")
+        axis.fill_between(epochs, low, high, color=colour, alpha=0.18, linewidth=0)
+        style = LINE_STYLES.get(summary["init_mode"], ":")
+        axis.plot(epochs, mean, color=colour, linestyle=style,
+                  linewidth=1.8, label="{} {} (n={})".format(summary["env"], summary["init_mode"], len(series)))
+        for seed in series:  # a seed that trained on after the shortest run: its own thin line
+            if len(seed) > len(epochs):
+                axis.plot(range(len(epochs), len(seed) + 1), seed[len(epochs) - 1:], color=colour,
+                          linestyle=style, linewidth=0.8, alpha=0.7)
+    axis.set_title("{}: {}".format(variant, key), fontsize=10)
+    axis.set_xlabel("epoch", fontsize=9)
+    axis.grid(alpha=0.3)
+    if axis.get_legend_handles_labels()[0]:
+        axis.legend(fontsize=7)
+
+
 def curves_figure(summaries: Sequence[Dict[str, Any]], environments: Sequence[str]) -> str:
-    """One case's curves as inline SVG: a row per variant, a column per curve (loss, val_loss)."""
+    """One case's curves as inline SVG: per variant, a row per metric (its value, its validation value)."""
     pyplot = _pyplot()
     variants = sorted(set(s["variant"] for s in summaries))
-    keys = sorted(set(key for s in summaries for key in s["curves"]), key=lambda k: (k != "loss", k))
-    if not variants or not keys:
+    rows = panels(sorted(set(key for s in summaries for key in s["curves"])))
+    if not variants or not rows:
         return ""
     colours = {name: "C{}".format(index % 10) for index, name in enumerate(environments)}
-    figure, axes = pyplot.subplots(len(variants), len(keys), figsize=(5.5 * len(keys), 2.8 * len(variants)),
-                                   squeeze=False)
-    for row, variant in enumerate(variants):
-        for column, key in enumerate(keys):
-            axis = axes[row][column]
-            for summary in summaries:
-                series = summary["curves"].get(key)
-                if summary["variant"] != variant or not series:
-                    continue
-                epochs, mean, low, high = _band(series)
-                colour = colours.get(summary["env"], "C0")
-                axis.fill_between(epochs, low, high, color=colour, alpha=0.18, linewidth=0)
-                style = LINE_STYLES.get(summary["init_mode"], ":")
-                axis.plot(epochs, mean, color=colour, linestyle=style,
-                          linewidth=1.8, label="{} {} (n={})".format(summary["env"], summary["init_mode"], len(series)))
-                for seed in series:  # a seed that trained on after the shortest run: its own thin line
-                    if len(seed) > len(epochs):
-                        axis.plot(range(len(epochs), len(seed) + 1), seed[len(epochs) - 1:], color=colour,
-                                  linestyle=style, linewidth=0.8, alpha=0.7)
-            axis.set_title("{}: {}".format(variant, key), fontsize=10)
-            axis.set_xlabel("epoch", fontsize=9)
-            axis.grid(alpha=0.3)
-            if axis.get_legend_handles_labels()[0]:
-                axis.legend(fontsize=7)
+    columns = len(rows[0])
+    figure, axes = pyplot.subplots(len(variants) * len(rows), columns,
+                                   figsize=(5.5 * columns, 2.8 * len(variants) * len(rows)), squeeze=False)
+    for index, variant in enumerate(variants):
+        for row, keys in enumerate(rows):
+            for column, key in enumerate(keys):
+                axis = axes[index * len(rows) + row][column]
+                if key:
+                    _draw(axis, summaries, variant, key, colours)
+                else:
+                    axis.set_axis_off()
     figure.tight_layout()
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg")
