@@ -2,8 +2,10 @@
 
     python benchmarks/decided_verdicts.py [--env tf2] [--pairs 20] [--cases ...] [--max-seeds 40]
 
-A/A: ``--pairs`` disjoint pairs of seed sets of one environment (``--seed-offset``: pair i is offsets
-200 i and 200 i + 100, so no seed is shared within or across pairs while the cap is under 100). Each
+A/A: ``--pairs`` disjoint pairs of seed sets of one environment (``--seed-offset``). Repeat r runs the
+case's seeds + 1000 r + offset, so offsets under 1000 that differ by more than the case's seeds span
+never share a seed at any repeat: pairs 0-4 take offsets 0 and 100, 200 and 300, ... 800 and 900;
+every next five are the same shifted by 20 (up to 25 pairs, seeds spanning under 20). Each
 pair goes through ``harness decide`` (seeds added where undecided, up to ``--max-seeds``) from the
 default 3 seeds, and every case × variant of it is one A/A comparison: the share decided
 ``material`` must stay at or below the method's alpha, the share still undetermined at the cap is
@@ -34,10 +36,14 @@ sys.path.insert(0, ROOT)
 from false_alarms import produce  # noqa: E402
 from harness.host import decide, materiality  # noqa: E402
 from harness.host import statistics as harness_statistics  # noqa: E402
+from harness.run.planning import REPEAT_SEED_STRIDE  # noqa: E402
 
 CASES = ("rescaled_conv", "symmetric_init")
 RUN = ["--init-mode", "pinned", "--no-controlled-runs", "--no-determinism-rerun"]
 SPACING = 100
+SHIFT = 20
+PER_STRIDE = REPEAT_SEED_STRIDE // (2 * SPACING)
+MAX_PAIRS = PER_STRIDE * (SPACING // SHIFT)
 POWER_OFFSET = 10000
 
 
@@ -62,12 +68,17 @@ def seeded(options, name, *arguments):
     return produce(options.env, name, options.folder, True, *(selection + RUN + list(arguments)))
 
 
+def offset(index, side):
+    """The seed offset of one side of pair ``index``: distinct from every other modulo the repeat stride."""
+    return 2 * SPACING * (index % PER_STRIDE) + SPACING * side + SHIFT * (index // PER_STRIDE)
+
+
 def run_pair(options, index):
     """Pair ``index``: two seed sets made at 3 seeds, then decided; its comparison kept in ``pair-I.json``."""
     kept = os.path.join(options.folder, "pair-{}.json".format(index))
     if os.path.exists(kept):
         return
-    names = ["{}-aa{}".format(options.env, 2 * SPACING * index + SPACING * side) for side in (0, 1)]
+    names = ["{}-aa{}".format(options.env, offset(index, side)) for side in (0, 1)]
     paths = [seeded(options, name, "--seed-offset", name.rsplit("aa", 1)[1]) for name in names]
     comparison, minutes = decided(options, paths[::-1], names[0], os.path.join(options.folder, "pair-{}.log".format(index)))
     with open(kept + ".new", "w") as stream:
@@ -153,8 +164,8 @@ def main():
     parser.add_argument("--folder", default=os.path.join(ROOT, "reports", "decided"))
     parser.add_argument("--no-power", action="store_true")
     options = parser.parse_args()
-    if options.max_seeds >= SPACING:
-        parser.error("--max-seeds must stay under {}: the pairs' seed sets would overlap".format(SPACING))
+    if options.pairs > MAX_PAIRS:
+        parser.error("--pairs must stay at or under {}: more pairs would share seeds".format(MAX_PAIRS))
     os.makedirs(options.folder, exist_ok=True)
     started = time.time()
     last = options.pairs if options.count is None else min(options.pairs, options.first + options.count)
