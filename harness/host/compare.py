@@ -67,7 +67,9 @@ def seeds_to_decide(comparisons: Sequence[Dict[str, Any]]) -> List[Dict[str, Any
                 if entry["judged"] and entry["materiality"] == "undetermined":
                     # None: not even SEEDS_LIMIT seeds would decide it at the method's power
                     needed[item["case"]] = max(needed.get(item["case"], 0), entry["needed_seeds"] or SEEDS_LIMIT)
-    return [{"code": "undetermined", "case": case, "seeds": n} for case, n in sorted(needed.items())]
+    # At the limit the number is unknown, not SEEDS_LIMIT: the difference lies about at its margin.
+    return [{"code": "undetermined", "case": case, "seeds": n if n < SEEDS_LIMIT else None, "limit": SEEDS_LIMIT}
+            for case, n in sorted(needed.items())]
 
 
 def summaries(env: EnvironmentRuns) -> List[Dict[str, Any]]:

@@ -58,7 +58,8 @@ class Environment(object):
 
 def wanted(comparison: Dict[str, Any], max_seeds: int) -> Dict[str, int]:
     """The seeds per environment each undecided case asks for, capped."""
-    return {flag["case"]: min(max_seeds, flag["seeds"]) for flag in comparison["flags"] if flag["code"] == "undetermined"}
+    return {flag["case"]: min(max_seeds, flag["seeds"] or max_seeds)
+            for flag in comparison["flags"] if flag["code"] == "undetermined"}
 
 
 def verdict_counts(comparison: Dict[str, Any]) -> Dict[str, int]:

@@ -207,6 +207,10 @@ def gap_text(gap: Dict[str, Any]) -> str:
 
 
 def flag_text(flag: Dict[str, Any]) -> str:
+    if flag["code"] == "undetermined" and flag["seeds"] is None:
+        return ("undetermined in {0}: a difference about the size of its margin, which not even {1} seeds per "
+                "environment would decide: harness decide runs seeds up to its cap (--max-seeds) and says what it "
+                "found; or declare the margin that matters to you (Judge(..., margin=))".format(flag["case"], flag["limit"]))
     if flag["code"] == "undetermined":
         return ("undetermined in {0}: about {1} seeds per environment would decide it: harness decide runs them (or "
                 "re-run that case in each environment with -k {0} --repeats {1} --resume)".format(flag["case"], flag["seeds"]))

@@ -14,7 +14,7 @@ import pytest
 from builders import report_with, run_result
 from harness_process import ROOT
 from harness.case import ExpectedChange
-from harness.host import compare, materiality, present, statistics, wording
+from harness.host import compare, decide, materiality, present, statistics, wording
 from harness.contract import report, vocabulary
 from harness.contract.reading import Run
 from harness.contract.schema import COMPARISON_SCHEMA_PATH, load_schema
@@ -132,11 +132,25 @@ def test_a_large_difference_the_seeds_cannot_confirm_is_undetermined_with_the_se
     assert abs(entry["difference"]) > entry["margin"] and entry["needed_seeds"] > 3
     seeds = max(e["needed_seeds"] for item in result["comparisons"] for r in item["by_init_mode"].values() if r
                 for e in r["quantities"] if e["materiality"] == "undetermined" and e["needed_seeds"])
-    assert {"code": "undetermined", "case": "toy", "seeds": seeds} in result["flags"]  # one number per decision
+    assert {"code": "undetermined", "case": "toy", "seeds": seeds, "limit": compare.SEEDS_LIMIT} in result["flags"]
     assert "undetermined in toy: about {0} seeds per environment would decide it: harness decide runs them".format(
         seeds) in " ".join(present.terminal(result).split())
     assert "seeds would decide" not in present.terminal(result).split("flags:")[0]  # said once, in the flag
     assert found["cause"] == "initialisation" and found["cause_evidence"] == {"code": "different_initial_weights"}
+
+
+def test_a_difference_about_at_its_margin_names_no_number_of_seeds_it_cannot_name():
+    wide = {"framework": [0.50, 0.60, 0.70], "pinned": [0.40, 0.45, 0.50]}
+    near = {"framework": [0.595, 0.695, 0.795], "pinned": [0.40, 0.45, 0.50]}  # 0.95 of a seed SD apart
+    result = compare.compare([("new", env(near, framework_weights=OTHER_W)), ("old", env(wide))], baseline="old")
+    found = by(result)["by_init_mode"]["framework"]
+    assert found["materiality"] == "undetermined" and quantity(found)["needed_seeds"] is None
+    flag = [f for f in result["flags"] if f["code"] == "undetermined"]
+    assert flag == [{"code": "undetermined", "case": "toy", "seeds": None, "limit": compare.SEEDS_LIMIT}]
+    text = " ".join(present.terminal(result).split())
+    assert "not even {} seeds per environment would decide".format(compare.SEEDS_LIMIT) in text
+    assert "about {} seeds".format(compare.SEEDS_LIMIT) not in text
+    assert decide.wanted(result, 40) == {"toy": 40}  # decide still spends up to its cap, and says what it found
 
 
 def test_training_randomness_is_the_cause_only_when_the_controlled_runs_agree():
