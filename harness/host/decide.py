@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, TextIO, Tuple
 from harness.contract import report
 from harness.contract.settings import arguments_reproducing
 from harness.errors import UserError
-from harness.host import compare
+from harness.host import compare, wording
 
 Runner = Callable[[List[str]], int]
 
@@ -126,7 +126,8 @@ def decide(paths: Sequence[str], baseline: Optional[str], max_seeds: int, max_mi
                  if asked else "every comparison decided")
         looks = [result["look"] for item in comparison["comparisons"] for result in item["by_init_mode"].values() if result]
         out.write("decide, look {}: {}; {}\n".format(max(looks, default=1), ", ".join(
-            "{} {}".format(n, verdict) for verdict, n in sorted(counts.items())) or "nothing compared", state))
+            "{} {}".format(n, wording.MATERIALITY_LABELS[verdict]) for verdict, n in sorted(counts.items()))
+            or "nothing compared", state))
         if not planned:
             return comparison
         estimate = sum(cost for _, _, _, cost in planned)

@@ -69,7 +69,7 @@ def test_a_dry_run_says_what_would_run_and_runs_nothing(tmp_path):
                                    run=lambda command: pytest.fail("ran {}".format(command)), dry_run=True)
     text = out.read_text()
     seeds = comparison["flags"][0]["seeds"]
-    assert "decide, look 1: " in text and "undecided: toy -> {} seeds".format(seeds) in text and 3 < seeds <= 12
+    assert "decide, look 1: 2 UNDETERMINED; undecided: toy -> {} seeds".format(seeds) in text and 3 < seeds <= 12
     assert "tox -c {} -e tf2 -- --env new --output {} --resume --repeats {} -k toy --init-mode pinned".format(
         tmp_path / "tox.ini", os.path.abspath(paths[0]), seeds) in text
     assert comparison["flags"] and report.case_repeats(report.load(paths[0])["cases"][0]) == 3
