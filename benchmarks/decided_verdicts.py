@@ -30,6 +30,8 @@ import statistics
 import sys
 import time
 
+import scipy.stats
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
@@ -91,7 +93,7 @@ def run_pair(options, index):
 
 
 def summarise_aa(options):
-    verdicts, seeds, minutes, pairs = collections.Counter(), [], [], 0
+    verdicts, seeds, minutes, pairs, alarmed = collections.Counter(), [], [], 0, set()
     for index in range(options.pairs):
         path = os.path.join(options.folder, "pair-{}.json".format(index))
         if not os.path.exists(path):
@@ -100,9 +102,11 @@ def summarise_aa(options):
             kept = json.load(stream)
         pairs += 1
         minutes.append(kept["minutes"])
-        for _, result in pinned(kept["comparison"]):
+        for item, result in pinned(kept["comparison"]):
             verdicts[result["materiality"]] += 1
             seeds.append(len(result["repeats"]))
+            if result["materiality"] == "material":
+                alarmed.add((index, item["case"]))
     total = sum(verdicts.values())
     print("\nA/A: {} comparisons ({} disjoint pairs of seed sets x case x variant, {} on {}, pinned init, from 3 seeds, "
           "cap {} seeds)".format(total, pairs, "+".join(options.cases), options.env, options.max_seeds))
@@ -110,8 +114,14 @@ def summarise_aa(options):
         print("  {:<18} {:>4}  {:5.1f} %".format(name, verdicts[name], 100.0 * verdicts[name] / max(total, 1)))
     alarm = verdicts["material"] / max(total, 1)
     undecided = verdicts["undetermined"] / max(total, 1)
-    print("false-alarm rate (material): {:.1f} % (stated: at most {:.0f} %) -> {}".format(
-        100 * alarm, 100 * materiality.ALPHA, "OK" if alarm <= materiality.ALPHA else "ABOVE THE STATED RATE"))
+    # How far the share measured from this many comparisons may lie from the true rate (exact binomial).
+    interval = scipy.stats.binomtest(verdicts["material"], max(total, 1)).proportion_ci(0.95)
+    print("false-alarm rate (material): {:.1f} % [95 % interval {:.1f}, {:.1f}] (stated: at most {:.0f} %) -> {}".format(
+        100 * alarm, 100 * interval.low, 100 * interval.high, 100 * materiality.ALPHA,
+        "OK" if alarm <= materiality.ALPHA else "ABOVE THE STATED RATE"))
+    # A case's variants share their seeds, so their verdicts move together: count the cases too.
+    print("  pair x case with a material verdict: {} of {} ({})".format(
+        len(alarmed), pairs * len(options.cases), ", ".join("pair {} {}".format(*key) for key in sorted(alarmed)) or "-"))
     print("undecided at the cap: {:.1f} % (goal: at most 10 %) -> {}".format(100 * undecided,
                                                                            "OK" if undecided <= 0.1 else "ABOVE"))
     if seeds:
