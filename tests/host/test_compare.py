@@ -13,7 +13,7 @@ import pytest
 
 from builders import report_with, run_result
 from harness_process import ROOT
-from harness.case import ExpectedChange
+from harness.case import ExpectedChange, Judge
 from harness.host import compare, decide, materiality, present, statistics, wording
 from harness.contract import report, vocabulary
 from harness.contract.reading import Run
@@ -137,6 +137,38 @@ def test_a_large_difference_the_seeds_cannot_confirm_is_undetermined_with_the_se
         seeds) in " ".join(present.terminal(result).split())
     assert "seeds would decide" not in present.terminal(result).split("flags:")[0]  # said once, in the flag
     assert found["cause"] == "initialisation" and found["cause_evidence"] == {"code": "different_initial_weights"}
+
+
+def judged_on(document, *judges):
+    document["cases"][0]["judge"] = [judge.as_dict() for judge in judges]
+    return document
+
+
+# Pinned, paired: the loss moves by 0.01 (0.005 to 0.015 per seed) against a seed-to-seed SD of 0.05.
+SMALL_SHIFT = {"framework": [0.50, 0.60, 0.70], "pinned": [0.41, 0.455, 0.515]}
+
+
+def test_a_case_is_decided_on_what_it_is_judged_on_against_the_margin_it_declares():
+    by_default = pinned(compare.compare([("new", env(SMALL_SHIFT)), ("old", env(BASE))], baseline="old"))
+    assert by_default["materiality"] == "within_seed_noise"  # smaller than one seed SD: the same
+    assert {e["margin_from"] for e in by_default["quantities"] if e["judged"] and e["measure"] == "final"} == {"seed_sd"}
+    documents = [judged_on(env(SMALL_SHIFT), Judge("loss", margin=0.005, measures=("final",))),
+                 judged_on(env(BASE), Judge("loss", margin=0.005, measures=("final",)))]
+    declared = pinned(compare.compare([("new", documents[0]), ("old", documents[1])], baseline="old"))
+    assert [(e["measure"], e["of"]) for e in declared["quantities"] if e["judged"]] == [("final", "loss")]
+    entry = quantity(declared, "final", "loss")
+    assert (entry["margin"], entry["margin_from"]) == (0.005, "declared")
+    # 0.01 is twice what matters to this case, which 3 seeds cannot call material: not the same.
+    assert declared["materiality"] == "undetermined" and declared["headline"] == {"measure": "final", "of": "loss"}
+    assert not quantity(declared, "final", "val_loss")["judged"]  # still measured and shown, not judged
+
+
+def test_a_judged_quantity_no_run_recorded_is_a_gap_not_a_pass():
+    documents = [judged_on(env(SMALL_SHIFT), Judge("val_auc")), judged_on(env(BASE), Judge("val_auc"))]
+    result = compare.compare([("new", documents[0]), ("old", documents[1])], baseline="old")
+    gaps = [gap for gap in result["gaps"] if gap["kind"] == "missing_quantity"]
+    assert gaps and gaps[0]["facts"]["keys"] == ["val_auc"] and result["gate"]["failed"]
+    assert "the case is judged on val_auc, which no run recorded" in " ".join(present.terminal(result).split())
 
 
 def test_a_difference_about_at_its_margin_names_no_number_of_seeds_it_cannot_name():

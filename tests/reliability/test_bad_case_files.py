@@ -44,6 +44,11 @@ CASE = Case(id="good", title="Good", sources=["tests"], variants=[Variant("only"
      "variant 'only': build: parameter 'augment' has no default and the harness cannot fill it"),
     (GOOD.replace("CASE = Case(", "CASE = Case(requires=['tfdata'], "), "requires names no capability 'tfdata'"),
     (GOOD.replace("checks=[]", "checks=[], on_request='yes'"), "on_request must be True or False. Received: 'yes'"),
+    (GOOD.replace("checks=[]", "checks=[], judge=['val_auc']"),
+     "case 'good': judge must be a list of Judge, e.g. judge=[Judge('val_auc', margin=0.005)]. Received: ['val_auc']"),
+    (GOOD.replace("from harness.case import Case, Variant", "from harness.case import Case, Judge, Variant").replace(
+        "checks=[]", "checks=[], judge=[Judge('val_auc', margin=-0.01)]"),
+     "Judge('val_auc'): margin must be a positive number in the quantity's units"),
 ])
 def test_a_broken_case_file_is_one_line_naming_file_and_problem(make_cases, source, problem):
     folder = make_cases({"good.py": GOOD, "broken.py": source})
