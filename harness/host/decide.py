@@ -150,3 +150,10 @@ def decide(paths: Sequence[str], baseline: Optional[str], max_seeds: int, max_mi
             if status not in (0, 1):  # 1: an unexpected check verdict, which the report keeps; else it broke
                 raise UserError("{}: the run adding seeds exited {} (see its output above); the report keeps what "
                                 "finished".format(environment.name, status))
+            extended = Environment(environment.path)
+            short = [case_id for case_id in case_ids if extended.seeds(case_id) < seeds]
+            if short:  # otherwise the next round plans the same run again, for ever
+                raise UserError("{}: the run adding seeds exited {} but {} holds {} of {} seeds of {}; check that "
+                                "{} runs this harness".format(environment.name, status, environment.path, ", ".join(
+                                    str(extended.seeds(case_id)) for case_id in short), seeds, ", ".join(short),
+                                    " ".join(command[:5])))

@@ -119,3 +119,18 @@ def test_what_decide_cannot_do_is_one_line(tmp_path):
         decide.decide(paths, "old", 10, 60, str(tmp_path / "tox.ini"), run=lambda command: 0)
     with pytest.raises(UserError, match="environment 'old' is given by two reports"):
         decide.decide([paths[1], paths[1]], None, 10, 60, str(tmp_path / "tox.ini"))
+
+
+def test_a_run_that_fails_or_adds_no_seeds_stops_decide_in_one_line(tmp_path):
+    """Loud (tox exits 2) and silent (exits 0, the report unchanged) breakage of the run decide relies on:
+    without the second check decide would plan the same run again for ever."""
+    (tmp_path / "tox.ini").write_text("[tox]\n")
+    paths = [write(str(tmp_path), "new", 0.505, spread=0.2, seed=7), write(str(tmp_path), "old", 0.50, spread=0.2, seed=8)]
+    with pytest.raises(UserError, match="the run adding seeds exited 2"):
+        decide.decide(paths, "old", 20, 60, str(tmp_path / "tox.ini"), out=open(os.devnull, "w"), run=lambda command: 2)
+    calls = []
+    with pytest.raises(UserError, match=r"exited 0 but .*new.json holds 3 of \d+ seeds of toy; check that tox -c .* -e tf2 runs this harness"):
+        decide.decide(paths, "old", 20, 60, str(tmp_path / "tox.ini"), out=open(os.devnull, "w"),
+                      run=lambda command: calls.append(command) or 0)
+    assert len(calls) == 1
+    assert report.case_repeats(report.load(paths[0])["cases"][0]) == 3  # nothing lost
