@@ -15,12 +15,14 @@ import math
 import re
 from typing import Any, Callable, Dict, List, Sequence
 
+from harness.contract.strict_json import decode_float
 from harness.errors import UserError
-from harness.host import wording
+from harness.host import statistics, wording
 from harness.host.wording import NO_CHECKS, legend, materiality_label
 
 LINE_STYLES = {"framework": "-", "pinned": "--"}
 VALIDATION = "val_"
+DRAWABLE = 1e300  # beyond this an axis's range (highest - lowest) can overflow
 
 STYLE = """body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}
 td,th{border:1px solid #ccc;padding:.25em .6em;text-align:left}th{background:#f3f3f3}
@@ -56,11 +58,10 @@ def _band(series: Sequence[Sequence[float]]) -> Any:
     epochs, mean, low, high = [], [], [], []
     for epoch in range(length):
         values = [s[epoch] for s in series if math.isfinite(s[epoch])]
-        if values:
-            epochs.append(epoch + 1)
-            mean.append(sum(values) / len(values))
-            low.append(min(values))
-            high.append(max(values))
+        epochs.append(epoch + 1)  # an epoch no seed finished finitely is a gap (NaN), not a shift of the rest
+        mean.append(statistics.mean(values) if values else math.nan)
+        low.append(min(values, default=math.nan))
+        high.append(max(values, default=math.nan))
     return epochs, mean, low, high
 
 
@@ -73,12 +74,22 @@ def panels(keys: Sequence[str]) -> List[List[str]]:
     return pairs if any(pair[1] for pair in pairs) else [[name] for name in names]
 
 
+def drawable(value: Any) -> float:
+    """A curve's value as drawn: NaN (a gap) where it is not finite ("NaN" or "Infinity" in the file, a
+    diverged epoch) or beyond what an axis can span (its range would overflow)."""
+    number = decode_float(value)
+    return number if abs(number) <= DRAWABLE else math.nan
+
+
 def _draw(axis: Any, summaries: Sequence[Dict[str, Any]], variant: str, key: str, colours: Dict[str, str]) -> None:
     """One panel: ``key``'s curve of ``variant`` in every environment and init mode."""
+    hidden = False
     for summary in summaries:
         series = summary["curves"].get(key)
         if summary["variant"] != variant or not series:
             continue
+        series = [[drawable(value) for value in seed] for seed in series]
+        hidden = hidden or any(math.isnan(value) for seed in series for value in seed)
         epochs, mean, low, high = _band(series)
         colour = colours.get(summary["env"], "C0")
         axis.fill_between(epochs, low, high, color=colour, alpha=0.18, linewidth=0)
@@ -89,7 +100,8 @@ def _draw(axis: Any, summaries: Sequence[Dict[str, Any]], variant: str, key: str
             if len(seed) > len(epochs):
                 axis.plot(range(len(epochs), len(seed) + 1), seed[len(epochs) - 1:], color=colour,
                           linestyle=style, linewidth=0.8, alpha=0.7)
-    axis.set_title("{}: {}".format(variant, key), fontsize=10)
+    axis.set_title("{}: {}{}".format(variant, key, " (gaps: not finite or beyond ±{:g})".format(DRAWABLE) if hidden else ""),
+                   fontsize=10)
     axis.set_xlabel("epoch", fontsize=9)
     axis.grid(alpha=0.3)
     if axis.get_legend_handles_labels()[0]:
@@ -104,6 +116,12 @@ def curves_figure(summaries: Sequence[Dict[str, Any]], environments: Sequence[st
     if not variants or not rows:
         return ""
     colours = {name: "C{}".format(index % 10) for index, name in enumerate(environments)}
+    with pyplot.rc_context({"text.parse_math": False}):  # names from reports are text: "$\\frac{$" is no formula
+        return _figure(pyplot, summaries, variants, rows, colours)
+
+
+def _figure(pyplot: Any, summaries: Sequence[Dict[str, Any]], variants: Sequence[str], rows: Sequence[Sequence[str]],
+            colours: Dict[str, str]) -> str:
     columns = len(rows[0])
     figure, axes = pyplot.subplots(len(variants) * len(rows), columns,
                                    figsize=(5.5 * columns, 2.8 * len(variants) * len(rows)), squeeze=False)

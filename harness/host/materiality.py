@@ -137,7 +137,7 @@ def measure_quantity(quantity: Quantity, key: str, a: List[float], b: List[float
         entry["needed_seeds"] = 3
         return entry, None
     # A spread from a few seeds is not trusted below what the quantity can resolve.
-    spread = max(math.sqrt((statistics.sd(a) ** 2 + statistics.sd(b) ** 2) / 2.0), floor)
+    spread = max(math.hypot(statistics.sd(a), statistics.sd(b)) / math.sqrt(2.0), floor)
     entry["seed_sd"] = spread
     if margin is None:
         entry["margin"], entry["margin_from"] = MARGIN_SD * spread, "seed_sd"

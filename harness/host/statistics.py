@@ -34,16 +34,39 @@ def t_quantile(probability: float, df: float) -> float:
     return float(_t().ppf(probability, df))
 
 
+def _exponent(values: Sequence[float]) -> int:
+    """The binary exponent of the largest magnitude: scaling by 2 ** -e (``math.ldexp``) is exact and
+    brings every value under 1, so no sum or square overflows."""
+    return math.frexp(max(abs(v) for v in values))[1]
+
+
 def mean(values: Sequence[float]) -> float:
-    return math.fsum(values) / len(values)
+    """The exact mean (``math.fsum``); a non-finite value gives a non-finite mean, and finite values
+    whose sum would overflow (a report may hold 1e308) are summed scaled down."""
+    if not all(math.isfinite(v) for v in values):
+        return sum(values) / len(values)  # float addition: inf stays inf, inf - inf is nan, never an error
+    try:
+        return math.fsum(values) / len(values)
+    except OverflowError:
+        exponent = _exponent(values)
+        return math.ldexp(math.fsum(math.ldexp(v, -exponent) for v in values) / len(values), exponent)
 
 
 def sd(values: Sequence[float]) -> float:
-    """Sample standard deviation (n - 1); 0 for a single value."""
+    """Sample standard deviation (n - 1); 0 for a single value; nan if a value is not finite; scaled
+    like :func:`mean` where the squares would overflow."""
     if len(values) < 2:
         return 0.0
-    centre = mean(values)
-    return math.sqrt(math.fsum((v - centre) ** 2 for v in values) / (len(values) - 1))
+    if not all(math.isfinite(v) for v in values):
+        return float("nan")
+    exponent = _exponent(values) if max(abs(v) for v in values) > 1e150 else 0
+    scaled = [math.ldexp(v, -exponent) for v in values]
+    centre = mean(scaled)
+    spread = math.sqrt(math.fsum((v - centre) * (v - centre) for v in scaled) / (len(values) - 1))
+    try:
+        return math.ldexp(spread, exponent)
+    except OverflowError:  # a spread beyond the largest float: as large as a float says
+        return float("inf")
 
 
 class TestResult(object):
@@ -81,11 +104,11 @@ def paired(a: Sequence[float], b: Sequence[float]) -> TestResult:
 
 def welch(a: Sequence[float], b: Sequence[float]) -> TestResult:
     """Welch's t-test: two independent samples of seeds, variances not assumed equal."""
-    va, vb = sd(a) ** 2 / len(a), sd(b) ** 2 / len(b)
+    va, vb = sd(a) * sd(a) / len(a), sd(b) * sd(b) / len(b)  # products overflow to inf; ** would raise
     se = math.sqrt(va + vb)
     if se == 0:
         return TestResult(mean(a) - mean(b), 0.0, len(a) + len(b) - 2)
-    df = (va + vb) ** 2 / ((va ** 2 / (len(a) - 1) if va else 0.0) + (vb ** 2 / (len(b) - 1) if vb else 0.0))
+    df = (va + vb) * (va + vb) / ((va * va / (len(a) - 1) if va else 0.0) + (vb * vb / (len(b) - 1) if vb else 0.0))
     return TestResult(mean(a) - mean(b), se, df)
 
 
