@@ -14,7 +14,7 @@ import datetime
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from harness import __version__
-from harness.contract import vocabulary
+from harness.contract import versions, vocabulary
 from harness.contract.schema import REPORT_SCHEMA_PATH, load_schema, validation_errors
 from harness.contract.strict_json import dumps, loads, not_a_regular_file, to_plain, write_atomically
 from harness.errors import ReportError
@@ -271,4 +271,26 @@ def load(path: str) -> Dict[str, Any]:
     if found:
         more = " (and {} more)".format(len(found) - 1) if len(found) > 1 else ""
         raise ReportError(path, "does not follow the report schema: {}{}".format(found[0], more))
+    problem = _meaning_error(document)
+    if problem:
+        raise ReportError(path, problem)
     return document
+
+
+def _meaning_error(document: Mapping[str, Any]) -> Optional[str]:
+    """What a schema cannot say: one entry per case id (a reader would silently use one copy), and
+    every declared ``when`` readable (compare reads an expected change's against both environments)."""
+    ids = [case["id"] for case in document["cases"]]
+    repeated = sorted(set(case_id for case_id in ids if ids.count(case_id) > 1))
+    if repeated:
+        return "case {!r} appears {} times; a report holds each case once".format(repeated[0], ids.count(repeated[0]))
+    for index, case in enumerate(document["cases"]):
+        declared = [("expected_changes[{}]".format(i), change) for i, change in enumerate(case.get("expected_changes", ()))]
+        declared += [("checks[{}].known_failures[{}]".format(c, k), known) for c, check in enumerate(case.get("checks", ()))
+                     for k, known in enumerate(check.get("known_failures", ()))]
+        for where, declaration in declared:
+            try:
+                versions.parse(declaration["when"])
+            except ValueError as error:
+                return "cases[{}].{}.when: {}".format(index, where, error)
+    return None
