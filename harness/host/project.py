@@ -12,7 +12,10 @@ version).
 import configparser
 import json
 import os
+import pathlib
 import re
+import shlex
+import unicodedata
 from typing import Dict, List, Optional, Sequence
 
 import harness
@@ -100,8 +103,8 @@ def harness_requirement() -> str:
         if url:
             return "{} @ {}".format(DISTRIBUTION, url)
     root = os.path.dirname(os.path.dirname(os.path.abspath(harness.__file__)))
-    if os.path.isfile(os.path.join(root, "pyproject.toml")):
-        return "{} @ file://{}".format(DISTRIBUTION, root)
+    if os.path.isfile(os.path.join(root, "pyproject.toml")):  # as_uri: a space in the folder is %20, not a split
+        return "{} @ {}".format(DISTRIBUTION, pathlib.Path(root).as_uri())
     return "{}=={}".format(DISTRIBUTION, harness.__version__)
 
 
@@ -109,6 +112,13 @@ def tox_ini(envs: Sequence[str], requirement: str, extra_deps: Sequence[str] = (
             matrix: Optional[Matrix] = None) -> str:
     """A project's ``tox.ini``: every harness environment, ``envs`` as the default list."""
     matrix = matrix or Matrix()
+    if not envs:
+        raise UserError("--envs: no environment named; name the default ones, e.g. --envs tf215,tf2")
+    for option, values in (("--harness", [requirement]), ("--deps", extra_deps), ("--cases", [cases])):
+        for value in values:
+            _one_line(option, value)
+    if re.search(r"[{}]", cases):
+        raise UserError("--cases {!r}: tox reads {{ and }} as a substitution; name a folder without them".format(cases))
     unknown = [env for env in envs if env not in matrix.envs]
     if unknown:
         raise UserError("--envs: unknown environment {}; the harness has: {}".format(
@@ -145,8 +155,16 @@ base_python ={base_python}
 deps ={deps}
 pass_env ={pass_env}
 set_env ={set_env}
-commands = python -m harness run --env {{env_name}} --cases {cases} {{posargs}}
-""".format(marker=MARKER, version=harness.__version__, cases=cases, **settings)
+commands = python -m harness run --env {{env_name}} --cases {quoted} {{posargs}}
+""".format(marker=MARKER, version=harness.__version__, cases=cases, quoted=shlex.quote(cases), **settings)
+
+
+def _one_line(option: str, value: str) -> None:
+    """A value written into one line of the file: a line break would start a key of its own (a
+    ``commands_pre`` tox would run), another control character would break the file."""
+    if not value.strip() or any(unicodedata.category(char) == "Cc" for char in value):
+        raise UserError("{} {!r}: must be one line of text (no line break or control character)".format(
+            option, value[:80]))
 
 
 def write(path: str, text: str, force: bool = False) -> None:
