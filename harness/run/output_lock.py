@@ -7,9 +7,11 @@ removed when the run ends; since another process may have opened it just before,
 only if it is held on the file that the path names *now* (its inode is checked after locking).
 """
 
+import errno
 import fcntl
 import os
 import platform
+import stat
 from typing import Any, Optional
 
 from harness.errors import UserError
@@ -27,7 +29,7 @@ class OutputLock(object):
         folder = os.path.dirname(os.path.abspath(self.path))
         os.makedirs(folder, exist_ok=True)
         while True:
-            stream = open(self.path, "a+")
+            stream = self._open()
             try:
                 fcntl.flock(stream.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
             except OSError:
@@ -39,12 +41,30 @@ class OutputLock(object):
             if self._names_this_file(stream):
                 break
             stream.close()  # the holder removed this file as it finished: lock the new one
-        stream.seek(0)
-        stream.truncate()
-        stream.write("pid {} on {}\n".format(os.getpid(), platform.node()))
-        stream.flush()
         self._stream = stream
+        try:
+            stream.seek(0)
+            stream.truncate()
+            # Unbuffered: a write that fails leaves nothing for close() to fail on again.
+            os.write(stream.fileno(), "pid {} on {}\n".format(os.getpid(), platform.node()).encode("utf-8"))
+        except OSError as error:  # a full disk before anything ran: nothing was written but the lock
+            self.__exit__()
+            raise UserError("{}: cannot write the lock: {}; nothing was written".format(self.path, error.strerror or error))
         return self
+
+    def _open(self) -> Any:
+        """The lock file, opened without following a link: a ``<report>.lock`` that is a symbolic link
+        (or not a plain file) is refused, never truncated through to what it points at."""
+        try:
+            descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o644)
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise UserError("{}: is a symbolic link, not a lock the harness made; remove it".format(self.path))
+            raise UserError("{}: cannot create the lock: {}".format(self.path, error.strerror or error))
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            os.close(descriptor)
+            raise UserError("{}: is not a regular file, not a lock the harness made; remove it".format(self.path))
+        return os.fdopen(descriptor, "r+")
 
     def _names_this_file(self, stream: Any) -> bool:
         try:
