@@ -19,6 +19,7 @@ REPORTS_FOLDER = "reports"
 # An environment's name becomes a file name (reports/<env>.json) and a column of the comparison:
 # no path separators, no leading dot, no control characters, short enough for any file system.
 ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$")
+MAX_REPEATS = 10000  # seeds per variant: ten times what harness decide ever asks for
 
 
 def positive_int(text: Any) -> int:
@@ -29,6 +30,16 @@ def positive_int(text: Any) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError("expected a positive integer. Received: {}".format(text))
+    return value
+
+
+def seed_count(text: Any) -> int:
+    """argparse type: seeds per variant, 1 to MAX_REPEATS. A billion was accepted and planned for
+    minutes, deaf to Ctrl-C, before anything ran."""
+    value = positive_int(text)
+    if value > MAX_REPEATS:
+        raise argparse.ArgumentTypeError("expected at most {} seeds per variant (harness decide asks for at most "
+                                         "1000). Received: {}".format(MAX_REPEATS, text))
     return value
 
 
@@ -114,7 +125,7 @@ TABLE = (
             pytest_flag="--harness-env"),
     Setting("output", None, "report path (default: reports/<env>.json)", ("--output",), metavar="PATH",
             pytest_flag="--harness-report"),
-    Setting("repeats", 3, "seeds per variant", ("--repeats",), kind=positive_int, metavar="N", report_key="repeats",
+    Setting("repeats", 3, "seeds per variant", ("--repeats",), kind=seed_count, metavar="N", report_key="repeats",
             changes_numbers=True, pytest_flag="--harness-repeats"),
     Setting("init_modes", INIT_MODES, "initialisation mode(s) to run (default: both)", ("--init-mode",),
             action="append", choices=INIT_MODES, report_key="init_modes", changes_numbers=True),

@@ -56,6 +56,7 @@ def test_reading_a_fifo_or_a_device_is_refused_without_opening_it(fifo, good_rep
     ("--timeout", "nan", "argument --timeout: expected a positive, finite number"),
     ("--memory-limit", "-5", "argument --memory-limit: expected a positive, finite number"),
     ("--repeats", "0", "argument --repeats: expected a positive integer. Received: 0"),
+    ("--repeats", "1000000000", "argument --repeats: expected at most 10000 seeds per variant"),
     ("--jobs", "many", "argument --jobs: expected a positive integer. Received: many"),
     ("--env", "../../escaped", "--env ../../escaped: an environment name is"),
     ("--env", "x" * 300, "an environment name is 1 to 100 letters"),
