@@ -16,9 +16,11 @@ the unchanged environment, through decide: how many come out material, with how 
 the seeds a fixed design of the same power (one look at alpha, 80 %) would have run for the effect
 measured. Pinned init only (A/A pairs of seed sets are independent designs in both init modes; the
 power pair is paired, as an upgrade with pinned weights is).
-Each pair's last comparison is kept as ``pair-I.json`` in ``--folder``: a run that stops resumes
-where it was, several processes (``--first``, ``--count``) may share the pairs, and the summary
-reads every pair there.
+Each finished pair is recorded in ``benchmarks/results/decided_verdicts/pair-I.json`` (its verdicts,
+the seeds each took, the minutes, and the versions it ran on; kept in the repository, as asv keeps its
+results, so that the figures in the README can be re-read and the pairs not yet run are run later):
+a run that stops resumes where it was, several processes (``--first``, ``--count``) may share the
+pairs, and the summary reads every record. The reports and decide's logs stay in ``--folder``.
 """
 
 import argparse
@@ -27,6 +29,7 @@ import functools
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -36,6 +39,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from false_alarms import produce  # noqa: E402
+from harness import __version__  # noqa: E402
 from harness.host import decide, materiality  # noqa: E402
 from harness.host import statistics as harness_statistics  # noqa: E402
 from harness.run.planning import REPEAT_SEED_STRIDE  # noqa: E402
@@ -47,6 +51,7 @@ SHIFT = 20
 PER_STRIDE = REPEAT_SEED_STRIDE // (2 * SPACING)
 MAX_PAIRS = PER_STRIDE * (SPACING // SHIFT)
 POWER_OFFSET = 10000
+RECORDS = os.path.join(ROOT, "benchmarks", "results", "decided_verdicts")
 
 
 def pinned(comparison):
@@ -75,41 +80,62 @@ def offset(index, side):
     return 2 * SPACING * (index % PER_STRIDE) + SPACING * side + SHIFT * (index // PER_STRIDE)
 
 
+def record(index, comparison, minutes, environment):
+    """What the summary reads of one decided pair, and what it ran on."""
+    framework = environment["framework"]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, universal_newlines=True).stdout.strip()
+    return {"pair": index, "offsets": [offset(index, side) for side in (0, 1)], "minutes": round(minutes, 2),
+            "harness": "{} ({})".format(__version__, commit or "no git"), "tensorflow": framework["tensorflow"],
+            "keras": framework["keras"],
+            "verdicts": [{"case": item["case"], "variant": item["variant"], "materiality": result["materiality"],
+                          "seeds": len(result["repeats"]), "look": result["look"]}
+                         for item, result in pinned(comparison)]}
+
+
+def record_path(index):
+    return os.path.join(RECORDS, "pair-{}.json".format(index))
+
+
 def run_pair(options, index):
-    """Pair ``index``: two seed sets made at 3 seeds, then decided; its comparison kept in ``pair-I.json``."""
-    kept = os.path.join(options.folder, "pair-{}.json".format(index))
+    """Pair ``index``: two seed sets made at 3 seeds, then decided; recorded in ``pair-I.json``."""
+    kept = record_path(index)
     if os.path.exists(kept):
         return
     names = ["{}-aa{}".format(options.env, offset(index, side)) for side in (0, 1)]
     paths = [seeded(options, name, "--seed-offset", name.rsplit("aa", 1)[1]) for name in names]
     comparison, minutes = decided(options, paths[::-1], names[0], os.path.join(options.folder, "pair-{}.log".format(index)))
+    with open(paths[0]) as stream:
+        made = record(index, comparison, minutes, json.load(stream)["environment"])
     with open(kept + ".new", "w") as stream:
-        json.dump({"minutes": minutes, "comparison": comparison}, stream)
+        json.dump(made, stream, indent=1)
     os.replace(kept + ".new", kept)
-    for item, result in pinned(comparison):
-        print("  pair {}: {}/{} {} with {} seeds (look {})".format(index, item["case"], item["variant"],
-                                                                 result["materiality"], len(result["repeats"]),
-                                                                 result["look"]), flush=True)
+    for verdict in made["verdicts"]:
+        print("  pair {}: {case}/{variant} {materiality} with {seeds} seeds (look {look})".format(index, **verdict),
+              flush=True)
 
 
 def summarise_aa(options):
-    verdicts, seeds, minutes, pairs, alarmed = collections.Counter(), [], [], 0, set()
+    verdicts, seeds, minutes, pairs, alarmed, ran_on = collections.Counter(), [], [], 0, set(), set()
     for index in range(options.pairs):
-        path = os.path.join(options.folder, "pair-{}.json".format(index))
-        if not os.path.exists(path):
+        if not os.path.exists(record_path(index)):
             continue
-        with open(path) as stream:
+        with open(record_path(index)) as stream:
             kept = json.load(stream)
         pairs += 1
         minutes.append(kept["minutes"])
-        for item, result in pinned(kept["comparison"]):
-            verdicts[result["materiality"]] += 1
-            seeds.append(len(result["repeats"]))
-            if result["materiality"] == "material":
-                alarmed.add((index, item["case"]))
+        ran_on.add("TF {tensorflow}, Keras {keras}, harness {harness}".format(**kept))
+        for verdict in kept["verdicts"]:
+            verdicts[verdict["materiality"]] += 1
+            seeds.append(verdict["seeds"])
+            if verdict["materiality"] == "material":
+                alarmed.add((index, verdict["case"]))
     total = sum(verdicts.values())
     print("\nA/A: {} comparisons ({} disjoint pairs of seed sets x case x variant, {} on {}, pinned init, from 3 seeds, "
           "cap {} seeds)".format(total, pairs, "+".join(options.cases), options.env, options.max_seeds))
+    print("  pairs recorded: {} of {}{}; ran on {}".format(
+        pairs, options.pairs, "" if pairs == options.pairs else " (the same command runs the others)",
+        "; ".join(sorted(ran_on)) or "-"))
     for name in ("identical", "within_tolerance", "within_seed_noise", "undetermined", "material"):
         print("  {:<18} {:>4}  {:5.1f} %".format(name, verdicts[name], 100.0 * verdicts[name] / max(total, 1)))
     alarm = verdicts["material"] / max(total, 1)
@@ -177,6 +203,7 @@ def main():
     if options.pairs > MAX_PAIRS:
         parser.error("--pairs must stay at or under {}: more pairs would share seeds".format(MAX_PAIRS))
     os.makedirs(options.folder, exist_ok=True)
+    os.makedirs(RECORDS, exist_ok=True)
     started = time.time()
     last = options.pairs if options.count is None else min(options.pairs, options.first + options.count)
     for index in range(options.first, last):
