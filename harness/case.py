@@ -622,6 +622,11 @@ class Case(object):
                 return variant
         raise KeyError(name)
 
+    def runs_at(self, profile: str) -> str:
+        """The profile this case runs at when ``profile`` is asked for: that one, or ``default`` when
+        the case does not size itself by it (it has one size, its document's)."""
+        return profile if profile in self.profiles else "default"
+
     def profile_options(self, profile: str) -> Dict[str, Any]:
         """Options of a profile; ``default`` may be absent (then it is empty)."""
         if profile == "default":

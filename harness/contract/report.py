@@ -11,7 +11,7 @@ interrupted run keeps everything it finished.
 
 import collections
 import datetime
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 from harness import __version__
 from harness.contract import versions, vocabulary
@@ -208,9 +208,23 @@ def judged_nothing(case: Mapping[str, Any]) -> bool:
             and all(check["verdict"] == "skipped" for check in case["checks"]))
 
 
-def finished_runs(document: Mapping[str, Any]) -> int:
-    """How much finished work a report holds: its recorded runs, whatever their status."""
-    return sum(len(case["runs"]) for case in document["cases"])
+# A run's standing as finished work: a result (``nan`` is one: the framework diverged) outranks a
+# recorded failure (an error, a timeout, a skip), which outranks no record at all.
+RESULT_STATUSES = ("ok", "nan")
+RunId = Tuple[str, str, str, int, int]
+
+
+def run_id(case_id: str, run: Mapping[str, Any]) -> RunId:
+    """A run by case and run key: what it is, whichever report and whichever position holds it."""
+    return case_id, run["variant"], run["init_mode"], run["repeat"], run["replica"]
+
+
+def finished_work(document: Mapping[str, Any]) -> Dict[RunId, int]:
+    """The finished work a report holds, weighed: each run's standing by its id (2 a result, 1 a
+    recorded failure). Counting runs instead let a run that only timed out, or ran another case,
+    replace a report of successful ones."""
+    return {run_id(case["id"], run): 2 if run["status"] in RESULT_STATUSES else 1
+            for case in document["cases"] for run in case["runs"]}
 
 
 # -- writing and reading -------------------------------------------------------------------

@@ -258,7 +258,7 @@ def _execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds
     arrays = {}  # type: Dict[str, Any]
     try:
         variant = case.variant(variant_name)
-        profile = case.profile_options(profile_name)
+        profile = case.profile_options(case.runs_at(profile_name))
         missing = [name for name in case.requirements(variant) if name not in fw.capabilities]
         if missing:  # decided before anything is called
             raise Skipped("missing_capability", "requires {}, which this environment lacks".format(", ".join(missing)),

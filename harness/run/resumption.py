@@ -3,10 +3,11 @@ least as good replaces it, start again, or keep its finished cases.
 
 Why: a report can hold an hour of finished runs, so nothing may destroy it before something at
 least as complete is ready. Every path problem is found before any file is touched
-(:func:`check_output`). While the new report holds less finished work (fewer recorded runs) than
-the one at ``--output``, it is written beside it, to ``<output>.new``; it takes the report's place
-as soon as it holds as much, or at once with ``--overwrite``. A run that selects less than the
-report holds (``-k``) therefore leaves it in place and says where its own report is.
+(:func:`check_output`). Finished work is weighed, not counted: while the new report lacks a run
+the one at ``--output`` holds (by case and run key), or holds it only as a failure where the old
+one has a result, it is written beside it, to ``<output>.new``; it takes the report's place as soon
+as it holds everything, or at once with ``--overwrite``. A run that selects less or other cases
+(``-k``), or whose runs all time out, therefore leaves the report in place and says where its own is.
 
 An unfinished report is replaced only with ``--overwrite`` and resumed only with ``--resume``
 (silently resuming could mix runs from different settings or a different framework). Resuming
@@ -39,13 +40,13 @@ def check_output(path: str) -> None:
 class Previous(object):
     """The report already at the output path, as far as this run is concerned: when it was made
     (set when resuming), its finished cases by id (kept when resuming), and how many finished runs
-    it holds that the new report must match before it may take its place."""
+    it holds, weighed, that the new report must hold as well before it may take its place."""
 
     def __init__(self, created: Optional[str] = None, kept: Optional[Dict[str, Dict[str, Any]]] = None,
-                 protected_runs: int = 0) -> None:
+                 protected: Optional[Dict[report.RunId, int]] = None) -> None:
         self.created = created
         self.kept = kept or {}
-        self.protected_runs = protected_runs
+        self.protected = protected or {}
 
 
 def _mismatches(previous: Dict[str, Any], settings: Dict[str, Any], environment: Dict[str, Any]) -> List[str]:
@@ -80,7 +81,7 @@ def previous_report(path: str, mode: Optional[str], settings: Dict[str, Any], en
         raise UserError("{}; it is left as it is: pass --overwrite to replace it".format(error))
     if mode is None:
         if previous["complete"]:
-            return Previous(protected_runs=report.finished_runs(previous))
+            return Previous(protected=report.finished_work(previous))
         finished = sum(1 for case in previous["cases"] if case["complete"])
         raise UserError("{}: holds an unfinished run ({} of {} case(s) finished, interrupted by {}); pass --resume "
                         "to keep them and run the rest, or --overwrite to start again".format(
@@ -90,7 +91,7 @@ def previous_report(path: str, mode: Optional[str], settings: Dict[str, Any], en
         raise UserError("{}: cannot resume, it was made with {}; pass --overwrite to start again".format(
             path, "; ".join(differences)))
     kept = {case["id"]: case for case in previous["cases"] if case["complete"]}
-    return Previous(previous["created"], kept, sum(len(case["runs"]) for case in kept.values()))
+    return Previous(previous["created"], kept, report.finished_work({"cases": list(kept.values())}))
 
 
 class Kept(object):
@@ -125,17 +126,21 @@ def keep_finished(cases: List[Dict[str, Any]], kept: Dict[str, Dict[str, Any]], 
 
 
 class Destination(object):
-    """Where the report is saved: at ``output`` once it holds at least ``protected_runs`` finished
-    runs, at ``output + ".new"`` until then."""
+    """Where the report is saved: at ``output`` once it holds every run of ``protected`` at least as
+    finished (a result where there was one), at ``output + ".new"`` until then."""
 
-    def __init__(self, output: str, protected_runs: int) -> None:
+    def __init__(self, output: str, protected: Dict[report.RunId, int]) -> None:
         self.output = output
         self.pending = output + PENDING_SUFFIX
-        self.protected_runs = protected_runs
+        self.protected = protected
+
+    def _lacking(self, document: Dict[str, Any]) -> List[report.RunId]:
+        held = report.finished_work(document)
+        return [run for run, standing in self.protected.items() if held.get(run, 0) < standing]
 
     def save(self, document: Dict[str, Any]) -> str:
         """Write ``document`` where it belongs now and return that path; a failed write is one line."""
-        target = self.output if report.finished_runs(document) >= self.protected_runs else self.pending
+        target = self.pending if self._lacking(document) else self.output
         try:
             report.write(target, document)
             if target == self.output and os.path.exists(self.pending):
@@ -147,8 +152,11 @@ class Destination(object):
 
     def kept_message(self, document: Dict[str, Any]) -> Optional[str]:
         """Why the report at ``output`` was not replaced, when it was not."""
-        if report.finished_runs(document) >= self.protected_runs:
+        lacking = self._lacking(document)
+        if not lacking:
             return None
-        return ("{} still holds the earlier report ({} finished runs, this run {}): this run's report is {}; "
-                "move it there, or re-run with --overwrite to replace it".format(
-                    self.output, self.protected_runs, report.finished_runs(document), self.pending))
+        case_id, variant, init_mode, repeat, replica = lacking[0]
+        return ("{} still holds the earlier report: this run lacks {} of its {} finished runs or has them only failed "
+                "(the first: {}/{}, {}, repeat {}{}); this run's report is {}; move it there, or re-run with "
+                "--overwrite to replace it".format(self.output, len(lacking), len(self.protected), case_id, variant,
+                                                   init_mode, repeat, ", replica" if replica else "", self.pending))

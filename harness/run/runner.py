@@ -102,7 +102,17 @@ def run(settings: Settings, out: TextIO = sys.stdout, load_framework: Optional[C
         if not loaded and not load_errors:
             raise UserError("no case matches {} in {}".format(
                 " or ".join(settings.patterns) if settings.patterns else "any pattern", settings.cases_folder))
+        _check_profile(settings.profile, loaded)
         return _run_locked(settings, out, fw, loaded, load_errors)
+
+
+def _check_profile(profile: str, loaded: List[LoadedCase]) -> None:
+    """Refuse, before the report is touched, a profile no selected case sizes itself by: a mistyped
+    ``--profile`` would otherwise run every case at its default size under the wrong name."""
+    known = set(name for item in loaded for name in getattr(item.case, "profiles", {}))
+    if profile != "default" and profile not in known:
+        raise UserError("--profile {!r}: no selected case has this profile (they have: {}); give one of those".format(
+            profile, ", ".join(["default"] + sorted(known - {"default"}))))
 
 
 def _case_entry(item: LoadedCase, profile: str) -> Dict[str, Any]:
@@ -110,7 +120,7 @@ def _case_entry(item: LoadedCase, profile: str) -> Dict[str, Any]:
     if case.kind == CASE_KINDS[1]:
         return report.family_entry(case.id, case.title, case.description, item.relative_path, item.source_hash, profile)
     return report.case_entry(case.id, case.title, case.description, case.sources, item.relative_path, item.source_hash,
-                             profile, case.tolerance, [{"name": v.name, "description": v.description} for v in case.variants],
+                             case.runs_at(profile), case.tolerance, [{"name": v.name, "description": v.description} for v in case.variants],
                              [change.as_dict() for change in case.expected_changes], [j.as_dict() for j in case.judge])
 
 
@@ -133,7 +143,7 @@ def _run_locked(settings: Settings, out: TextIO, fw: Any, loaded: List[LoadedCas
     document["load_errors"] = [report.load_error(e.path, e.problem) for e in load_errors]
     document["cases"] = [_case_entry(item, settings.profile) for item in loaded]
     previous = resumption.previous_report(settings.output, settings.on_existing, settings.as_report(), env)
-    destination = resumption.Destination(settings.output, previous.protected_runs)
+    destination = resumption.Destination(settings.output, previous.protected)
     kept = resumption.keep_finished(document["cases"], previous.kept, settings.repeats)
     done = set(kept.done)
     document["cases"].extend(kept.carried)
