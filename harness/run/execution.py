@@ -106,13 +106,15 @@ def _initialise(fw: Framework, case: Case, variant: Variant, data: Dict[str, Any
 
 def _require_ready(fw: Framework, model: Any, variant: Variant) -> None:
     """A model must be compiled and built before the harness can pin, hash and train it: a
-    subclassed model has no weights until it has seen an input shape."""
+    subclassed model has no weights until it has seen an input shape. A built model may have none
+    (a Sequential of Activation layers): it is valid, and trains as the framework trains it."""
     if getattr(model, "optimizer", None) is None:
         raise CaseMistake("variant '{}': build returned {!r}, not a compiled model: call model.compile(...) "
                           "before returning it".format(variant.name, model))
-    if not fw.weights(model):
-        raise CaseMistake("variant '{}': build returned a model without weights yet (a subclassed model is built by "
-                          "its first input): call it once on a batch, model(data['x'][:1]), before returning it".format(variant.name))
+    if not getattr(model, "built", False) and not fw.weights(model):
+        raise CaseMistake("variant '{}': build returned a model that is not built yet (a subclassed model, or a "
+                          "Sequential without an Input, is built by its first input): call it once on a batch, "
+                          "model(data['x'][:1]), before returning it".format(variant.name))
 
 
 def _checked_data(data: Any, own_inputs: bool) -> Dict[str, Any]:

@@ -135,8 +135,9 @@ def test_what_real_training_code_uses_trains_and_is_recorded(tmp_path):
 
 
 @pytest.mark.parametrize("correct, mistaken, expected", [
-    ('    model(data["x"][:1])\n', "", "variant 'subclassed': build returned a model without weights yet (a subclassed "
-                                      "model is built by its first input): call it once on a batch, model(data['x'][:1])"),
+    ('    model(data["x"][:1])\n', "", "variant 'subclassed': build returned a model that is not built yet (a "
+                                      "subclassed model, or a Sequential without an Input, is built by its first input): "
+                                      "call it once on a batch, model(data['x'][:1])"),
     ('return {"x": x, "y": y, "sample_weight"', 'return {"x": x, "label": y, "sample_weight"',
      "make_data must return a dict with 'x' and 'y'"),
     ('    return {"x": make((data["x"], data["y"])).batch(32), "validation_data"',
