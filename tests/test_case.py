@@ -86,9 +86,19 @@ def test_the_best_epoch_is_the_first_to_reach_the_best_value():
     history = {"loss": [0.9, 0.5, 0.5, 0.6], "val_accuracy": [0.5, 0.75, 0.75, 0.75]}
     watching = SimpleNamespace(monitor="val_accuracy", mode="max")
     fw = SimpleNamespace(watched=Framework.watched)  # the compatibility layer reads what callbacks watch
-    assert _training(fw, {"epochs": 10}, history, [watching], [0.1] * 4)["best_epoch"] == 2
-    plain = _training(fw, {"epochs": 4}, history, [], [0.1] * 4)
+    assert _training(fw, {"epochs": 10}, history, [watching], [0.1] * 4, [], "final")["best_epoch"] == 2
+    plain = _training(fw, {"epochs": 4}, history, [], [0.1] * 4, [], "final")
     assert plain["monitor"] == "loss" and plain["best_epoch"] == 2 and not plain["stopped_early"]
+
+
+def test_the_final_weights_are_the_last_epoch_they_match():
+    """Digests of each epoch's weights, watched when a callback may restore: the last epoch whose
+    weights the run ends with (weights that stopped changing are not called restored)."""
+    from harness.run.execution import _weights_epoch
+    assert _weights_epoch(4, [], "d") == 4  # nothing watched: nothing restores
+    assert _weights_epoch(4, ["a", "b", "c", "d"], "b") == 2
+    assert _weights_epoch(4, ["a", "b", "b", "b"], "b") == 4
+    assert _weights_epoch(4, ["a", "b", "c", "d"], "x") is None
 
 
 def test_a_case_function_is_called_with_what_it_asks_for_and_keeps_its_defaults():

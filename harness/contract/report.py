@@ -121,12 +121,13 @@ def training_randomness(layers: Sequence[Mapping[str, Any]], shuffle: bool, cont
 
 def training_record(epochs_requested: Optional[int], epochs_trained: int, callbacks: Sequence[str],
                     monitor: Optional[str], best_epoch: Optional[int],
-                    learning_rate: Sequence[Optional[float]]) -> Dict[str, Any]:
-    """What a run's callbacks did to its training: how long it trained, its best epoch, its rates."""
+                    learning_rate: Sequence[Optional[float]], weights_epoch: Optional[int]) -> Dict[str, Any]:
+    """What a run's callbacks did to its training: how long it trained, its best epoch, its rates,
+    and the epoch its final weights are from (earlier than the last when a callback restored)."""
     return {"epochs_requested": epochs_requested, "epochs_trained": epochs_trained,
             "stopped_early": epochs_requested is not None and epochs_trained < epochs_requested,
             "callbacks": list(callbacks), "monitor": monitor, "best_epoch": best_epoch,
-            "learning_rate": list(learning_rate)}
+            "learning_rate": list(learning_rate), "weights_epoch": weights_epoch}
 
 
 def failed_record(ending: str, detail: str) -> Dict[str, Any]:

@@ -6,18 +6,20 @@ JSON-able) and the ``arrays`` (weights and probe outputs) that the parent keeps 
 for the case's checks, which compare runs with each other.
 """
 
+import contextlib
 import math
+import os
 import tempfile
 import time
 import traceback
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
 from harness.case import OWN_MODEL, WRITING_A_CASE, Case, Seeds, Unsupported, Variant
 from harness.contract.report import error_entry, run_record, skip_entry, training_record, training_randomness
 from harness.contract.vocabulary import CONTROLLED
-from harness.run.fingerprint import data_fingerprint, weights_fingerprint
+from harness.run.fingerprint import data_fingerprint, weights_digest, weights_fingerprint
 from harness.run.framework import Framework
 
 
@@ -183,9 +185,9 @@ def make_callbacks(fw: Framework, case: Case, variant: Variant) -> List[Any]:
 
 
 def _training(fw: Framework, options: Dict[str, Any], history: Dict[str, List[float]], callbacks: Sequence[Any],
-              rates: List[Optional[float]]) -> Dict[str, Any]:
+              rates: List[Optional[float]], at_epoch_end: List[str], final: str) -> Dict[str, Any]:
     """What the callbacks did: epochs trained of those asked for, the best epoch of the watched
-    quantity, and the learning rate of every epoch."""
+    quantity, the learning rate of every epoch, and which epoch's weights the model ends with."""
     trained = max((len(series) for series in history.values()), default=0)
     monitor, higher = fw.watched(callbacks, history)
     values = [(value, epoch) for epoch, value in enumerate(history.get(monitor, []), 1) if math.isfinite(value)]
@@ -193,7 +195,37 @@ def _training(fw: Framework, options: Dict[str, Any], history: Dict[str, List[fl
     best = (max(values, key=lambda item: (item[0], -item[1])) if higher else min(values))[1] if values else None
     requested = options.get("epochs", 1)
     return training_record(requested if isinstance(requested, int) else None, trained,
-                           [type(callback).__name__ for callback in callbacks], monitor, best, rates[:trained])
+                           [type(callback).__name__ for callback in callbacks], monitor, best, rates[:trained],
+                           _weights_epoch(trained, at_epoch_end, final))
+
+
+@contextlib.contextmanager
+def _working_in(folder: Optional[str]) -> Iterator[None]:
+    """Train inside the run's own folder: what callbacks write to a relative path (a
+    ``ModelCheckpoint("best.keras")``, a ``CSVLogger``) lands there, not in the user's project, and
+    two runs at a time never write one file. Only ``fit``: ``make_data`` and ``build`` read the
+    user's files relative to where the harness was started."""
+    if folder is None:
+        yield
+        return
+    started_in = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(started_in)
+
+
+def _weights_epoch(trained: int, at_epoch_end: List[str], final: str) -> Optional[int]:
+    """The epoch whose end-of-epoch weights the model ends with (digests of each epoch's weights,
+    watched only when a callback may restore: EarlyStopping(restore_best_weights=True)). The final
+    metrics are the last epoch's, the final weights may be an earlier one's: tf.keras 2.15 restores
+    only when it stops early, Keras 3 at the end of every training. The last epoch that matches, so a
+    run whose weights stopped changing is not called restored; None when none matches."""
+    if not at_epoch_end:
+        return trained
+    matching = [epoch for epoch, digest in enumerate(at_epoch_end, 1) if digest == final]
+    return matching[-1] if matching else None
 
 
 def _first_non_finite(history: Dict[str, List[float]]) -> Any:
@@ -290,12 +322,17 @@ def _execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds
         record["training_randomness"] = _control(fw, model, options, pipeline, controlled)
         record["samples"] = samples(inputs, options)
         callbacks = make_callbacks(fw, case, variant)
-        history, rates = fw.fit(model, inputs, options, callbacks)
+        at_epoch_end = []  # type: List[str]
+        # First in the list: it sees each epoch's trained weights before a callback may restore others.
+        watch = [fw.at_epoch_end(lambda trained: at_epoch_end.append(weights_digest(fw.weights(trained))))] \
+            if any(getattr(callback, "restore_best_weights", False) for callback in callbacks) else []
+        with _working_in(fw.run_folder):
+            history, rates = fw.fit(model, inputs, options, watch + list(callbacks))
         record["timing"]["fit_s"] = time.perf_counter() - built
         record["history"] = history
-        record["training"] = _training(fw, options, history, callbacks, rates)
-        record["final"] = {key: values[-1] for key, values in history.items() if values}
         final = fw.weights(model)
+        record["training"] = _training(fw, options, history, callbacks, rates, at_epoch_end, weights_digest(final))
+        record["final"] = {key: values[-1] for key, values in history.items() if values}
         record["weights"]["final"] = weights_fingerprint(final)
         arrays["final_weights"] = [value for _, value in final]
         if case.probe is not None:

@@ -44,6 +44,11 @@ def weights_fingerprint(named_weights: Sequence[Tuple[str, Any]]) -> List[Dict[s
     return fingerprints
 
 
+def weights_digest(named_weights: Sequence[Tuple[str, Any]]) -> str:
+    """One hash of every weight's exact values, in order: equal only for bitwise-equal weights."""
+    return hashlib.sha256("|".join(content_hash(value) for _, value in named_weights).encode("ascii")).hexdigest()[:16]
+
+
 def data_fingerprint(data: Dict[str, Any]) -> Dict[str, Any]:
     """Fingerprints of a case's data arrays, so a comparison can prove the inputs were equal.
 

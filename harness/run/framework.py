@@ -18,7 +18,7 @@ import inspect
 import os
 import random
 import sys
-from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -248,6 +248,14 @@ class Framework(object):
             if key in history:
                 return key, False
         return None, False
+
+    def at_epoch_end(self, action: Callable[[Any], None]) -> Any:
+        """A callback that calls ``action(model)`` as each epoch ends."""
+        class EpochEnd(self.keras.callbacks.Callback):
+            def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+                action(self.model)
+
+        return EpochEnd()
 
     def _learning_rate_recorder(self, rates: List[Optional[float]]) -> Any:
         framework = self

@@ -60,9 +60,12 @@ def _callbacks_table(case: Case) -> List[str]:
 
     def cell(run: Any) -> str:
         training = run.entry.get("training") or {}
-        return "{} (best {})".format(training.get("epochs_trained", "-"), training.get("best_epoch") or "-")
+        trained, restored = training.get("epochs_trained", "-"), training.get("weights_epoch", "-")
+        weights = "" if restored in (trained, "-") else ", w {}".format("?" if restored is None else restored)
+        return "{} (best {}{})".format(trained, training.get("best_epoch") or "-", weights)
     monitor = next((t["monitor"] for t in trainings if t.get("monitor")), "-")
-    return _table(case, "epochs trained (best epoch by {}), repeat 0; callbacks: {}".format(monitor, ", ".join(names)),
+    return _table(case, "epochs trained (best epoch by {}; w: the epoch whose weights a callback restored, the "
+                        "final metrics being the last epoch's), repeat 0; callbacks: {}".format(monitor, ", ".join(names)),
                   cell)
 
 

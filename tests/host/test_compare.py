@@ -374,7 +374,7 @@ def test_seeds_needed_always_exceed_the_seeds_that_did_not_decide():
 
 def _with_training(callbacks, best_epoch=2, rates=(0.01, 0.005)):
     result = run_result("a", loss=(1.0, 0.5))
-    result.entry["training"] = report.training_record(5, 2, callbacks, "val_loss", best_epoch, list(rates))
+    result.entry["training"] = report.training_record(5, 2, callbacks, "val_loss", best_epoch, list(rates), 2)
     return Run(result.entry)
 
 
