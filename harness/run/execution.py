@@ -144,6 +144,28 @@ def fit_inputs(fw: Framework, fit_data: Optional[Callable[..., Any]], data: Dict
     return inputs
 
 
+def _refuse_endless(inputs: Mapping[str, Any], options: Mapping[str, Any]) -> None:
+    """A ``tf.data`` dataset that repeats for ever, given without its number of steps, never ends an
+    epoch: every run would wait out its timeout. Its cardinality says so before ``fit`` starts
+    (TensorFlow 2.3 and later; a generator cannot say, see :func:`timeout_hint`)."""
+    for data, steps in (("x", "steps_per_epoch"), ("validation_data", "validation_steps")):
+        cardinality = getattr(inputs.get(data), "cardinality", None)
+        if steps not in inputs and steps not in options and callable(cardinality) and int(cardinality()) == -1:
+            raise CaseMistake("fit_data's {} is a dataset that repeats for ever (Dataset.repeat() without a count) and "
+                              "no {} is given: no epoch would end; return {{'{}': dataset, '{}': N}}".format(
+                                  "'" + data + "'", steps, data, steps))
+
+
+def timeout_hint(case: Case, variant_name: str) -> str:
+    """What to add to a run's timeout when its case feeds ``fit`` through ``fit_data``: an endless
+    generator without ``steps_per_epoch`` looks exactly like a slow run."""
+    variant = next((variant for variant in getattr(case, "variants", ()) if variant.name == variant_name), None)
+    if variant is None or (variant.fit_data or case.fit_data) is None:
+        return ""
+    return ("; the case feeds fit itself (fit_data): an endless generator, or Dataset.repeat(), without "
+            "steps_per_epoch never ends an epoch: give steps_per_epoch")
+
+
 def _count(x: Any) -> int:
     """How many samples an array input holds (the first of several inputs: they share the count)."""
     first = list(x.values())[0] if isinstance(x, dict) else x[0] if isinstance(x, (list, tuple)) else x
@@ -316,6 +338,7 @@ def _execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds
         record["timing"]["build_s"] = built - started
         options = fit_options(case, variant, profile)
         inputs = fit_inputs(fw, fit_data, data)
+        _refuse_endless(inputs, options)
         pipeline = not _arrays(inputs["x"])
         if pipeline:  # a dataset or generator batches itself, and TF 1.x's fit refuses a batch_size with one
             options.pop("batch_size", None)

@@ -10,9 +10,11 @@ memory blow-ups: the parent records them and goes on.
 The parent must therefore never run a framework operation itself.
 
 Each child leads a process group of its own, and the whole group is killed when the child ends:
-whatever a case started (a subprocess, a worker pool, a fork) does not outlive its run.
+whatever a case started (a subprocess, a worker pool, a fork) does not outlive its run. A child
+dies with its parent, even one killed by SIGKILL (Linux).
 """
 
+import ctypes
 import multiprocessing
 import os
 import signal
@@ -24,6 +26,8 @@ from typing import Any, Callable, Hashable, Iterable, List, Optional, Tuple
 Task = Tuple[Hashable, Callable[[], Any]]
 
 
+# prctl's request for a signal when the parent dies (linux/prctl.h).
+PR_SET_PDEATHSIG = 1
 # How often a child's resident memory is read when a memory limit is set.
 MEMORY_POLL_S = 0.1
 # How often the run loop asks whether to stop, however long a child takes: a signal that reached
@@ -42,7 +46,20 @@ class Outcome(object):
         self.seconds = seconds
 
 
-def _child(function: Callable[[], Any], connection: Any) -> None:
+def _die_with(parent: int) -> None:
+    """Ask Linux to kill this child when the process that forked it dies, even by SIGKILL, which
+    runs none of the parent's cleanup: an orphan would go on training for up to its timeout, or for
+    ever. Elsewhere there is no such request, and nothing is done."""
+    try:
+        asked = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if asked == 0 and os.getppid() != parent:  # it died before the request was made
+        os._exit(1)
+
+
+def _child(function: Callable[[], Any], connection: Any, parent: int) -> None:
+    _die_with(parent)
     # A group of its own, so that the parent can end everything the run started.
     os.setpgid(0, 0)
     # The parent decides what an interruption means; a child just dies with the default action.
@@ -137,7 +154,7 @@ def run_isolated(tasks: Iterable[Task], jobs: int, timeout: Optional[float],
             while pending and len(running) < max(1, jobs):
                 key, function = pending.pop()
                 reader, writer = context.Pipe(duplex=False)
-                process = context.Process(target=_child, args=(function, writer), daemon=True)
+                process = context.Process(target=_child, args=(function, writer, os.getpid()), daemon=True)
                 process.start()
                 writer.close()  # the parent keeps only the reading end, so a dead child reads as EOF
                 running.append(_Running(key, process, reader, timeout))

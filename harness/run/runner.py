@@ -27,7 +27,7 @@ from harness.run import environment, resumption, rule_evaluation
 from harness.run.checking import judge_case, judge_more
 from harness.run.determinism import determinism
 from harness.run.discovery import LoadedCase, discover
-from harness.run.execution import execute
+from harness.run.execution import execute, timeout_hint
 from harness.run.import_guard import guard
 from harness.run.isolation import Outcome, resident_mib, run_isolated
 from harness.run.output_lock import OutputLock
@@ -171,7 +171,8 @@ def _run_locked(settings: Settings, out: TextIO, fw: Any, loaded: List[LoadedCas
 
     def on_outcome(key: RunKey, outcome: Outcome) -> None:
         item = loaded[key.case]
-        record, arrays = outcome.value if outcome.ending == "returned" else (report.failed_record(outcome.ending, outcome.detail), {})
+        detail = outcome.detail + (timeout_hint(item.case, key.variant) if outcome.ending == "timeout" else "")
+        record, arrays = outcome.value if outcome.ending == "returned" else (report.failed_record(outcome.ending, detail), {})
         record["timing"]["wall_s"] = outcome.seconds
         entry = report.run_entry(key.variant, key.init_mode, key.repeat, key.replica,
                                  seeds_for(_seeds(item.case), key.repeat, settings.seed_offset).as_dict(), record)
