@@ -23,3 +23,12 @@ def run_harness(*arguments, timeout=900):
     """Run ``python -m harness ARGS`` in the repository and return the completed process."""
     return subprocess.run(harness_command(*arguments), cwd=ROOT, env=harness_env(), stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, universal_newlines=True, timeout=timeout)
+
+
+def process_alive(pid):
+    """Whether a process is running (Linux /proc): a zombie has ended."""
+    try:
+        with open("/proc/{}/stat".format(pid)) as stream:
+            return stream.read().split(") ")[1][0] != "Z"
+    except OSError:
+        return False

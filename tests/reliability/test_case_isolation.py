@@ -16,7 +16,7 @@ import time
 import pytest
 
 from harness.contract.strict_json import decode_float
-from harness_process import FIXTURES, ROOT, run_harness
+from harness_process import FIXTURES, ROOT, process_alive, run_harness
 from tox_envs import tox_env
 
 pytestmark = pytest.mark.framework
@@ -65,14 +65,6 @@ CASE = Case(id="leaky", title="Starts processes in its runs", sources=("tests",)
 '''
 
 
-def _alive(pid):
-    try:
-        with open("/proc/{}/stat".format(pid)) as stream:
-            return stream.read().split(") ")[1][0] != "Z"  # a zombie has ended
-    except OSError:
-        return False
-
-
 @pytest.mark.parametrize("name, problem", [
     ("op_at_import.py", "TensorFlow runtime started: False before, True after"),
     ("process_at_import.py", "it started a process"),
@@ -100,7 +92,7 @@ def test_processes_a_run_starts_do_not_outlive_it(make_cases, tmp_path):
     started = [int(pid) for line in pids.read_text().split("\n") if line for pid in line.split()]
     assert len(started) == 2
     time.sleep(0.5)
-    alive = [pid for pid in started if _alive(pid)]
+    alive = [pid for pid in started if process_alive(pid)]
     for pid in alive:  # do not leave them behind even when the test fails
         os.kill(pid, signal.SIGKILL)
     assert alive == []

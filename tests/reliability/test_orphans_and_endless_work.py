@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from harness_process import harness_command, harness_env
+from harness_process import harness_command, harness_env, process_alive
 
 pytestmark = pytest.mark.framework
 
@@ -34,14 +34,6 @@ CASE = Case(id="sleeper", title="A run that takes an hour", make_data=make_data,
 '''
 
 
-def _alive(pid):
-    try:
-        with open("/proc/{}/stat".format(pid)) as stream:
-            return stream.read().split(") ")[1][0] != "Z"  # a zombie has ended
-    except OSError:
-        return False
-
-
 def test_the_runs_of_a_harness_killed_by_sigkill_die_with_it(tmp_path):
     pids = tmp_path / "pids.txt"
     (tmp_path / "cases").mkdir()
@@ -56,17 +48,17 @@ def test_the_runs_of_a_harness_killed_by_sigkill_die_with_it(tmp_path):
         while time.time() < deadline and len(pids.read_text().split() if pids.exists() else []) < 2:
             time.sleep(0.2)
         runs = [int(pid) for pid in pids.read_text().split()]
-        assert len(runs) == 2 and all(_alive(pid) for pid in runs)
+        assert len(runs) == 2 and all(process_alive(pid) for pid in runs)
         harness.send_signal(signal.SIGKILL)
         harness.wait(30)
         deadline = time.time() + 10
-        while time.time() < deadline and any(_alive(pid) for pid in runs):
+        while time.time() < deadline and any(process_alive(pid) for pid in runs):
             time.sleep(0.1)
-        alive = [pid for pid in runs if _alive(pid)]
+        alive = [pid for pid in runs if process_alive(pid)]
     finally:
         harness.kill()
         for pid in [int(pid) for pid in pids.read_text().split()] if pids.exists() else []:
-            if _alive(pid):  # do not leave them behind even when the test fails
+            if process_alive(pid):  # do not leave them behind even when the test fails
                 subprocess.call(["kill", "-9", str(pid)])
     assert alive == []
 
