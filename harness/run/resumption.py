@@ -16,7 +16,7 @@ memory only, so a case cut in the middle is run again from its start.
 """
 
 import os
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from harness.contract import report, vocabulary
 from harness.contract.settings import NUMBER_KEYS
@@ -125,14 +125,30 @@ def keep_finished(cases: List[Dict[str, Any]], kept: Dict[str, Dict[str, Any]], 
     return Kept(done, extend, [entry for case_id, entry in kept.items() if case_id not in selected])
 
 
+def _signature(path: str) -> Optional[Tuple[int, int, int]]:
+    """What tells one version of a file from another (each write is a new file, renamed into place)."""
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return found.st_ino, found.st_mtime_ns, found.st_size
+
+
 class Destination(object):
     """Where the report is saved: at ``output`` once it holds every run of ``protected`` at least as
-    finished (a result where there was one), at ``output + ".new"`` until then."""
+    finished (a result where there was one), at ``output + ".new"`` until then, and from the moment
+    another process wrote ``output`` while this run held it (its lock was removed): the lock is
+    advice a ``rm`` undoes, so each save also checks that the report is still the one it last saw."""
 
     def __init__(self, output: str, protected: Dict[report.RunId, int]) -> None:
         self.output = output
         self.pending = output + PENDING_SUFFIX
         self.protected = protected
+        self._seen = _signature(output)
+        # A pending report found at the start is an earlier run's, replaced once this one may take the
+        # report's place; one another run writes meanwhile is left alone.
+        self._pending_seen = _signature(self.pending)
+        self.overtaken = False
 
     def _lacking(self, document: Dict[str, Any]) -> List[report.RunId]:
         held = report.finished_work(document)
@@ -140,11 +156,18 @@ class Destination(object):
 
     def save(self, document: Dict[str, Any]) -> str:
         """Write ``document`` where it belongs now and return that path; a failed write is one line."""
-        target = self.pending if self._lacking(document) else self.output
+        self.overtaken = self.overtaken or _signature(self.output) != self._seen
+        target = self.pending if self.overtaken or self._lacking(document) else self.output
         try:
             report.write(target, document)
-            if target == self.output and os.path.exists(self.pending):
-                os.unlink(self.pending)
+            if target == self.pending:
+                self._pending_seen = _signature(self.pending)
+            else:
+                self._seen = _signature(self.output)
+                pending = _signature(self.pending)
+                if pending is not None and pending == self._pending_seen:
+                    os.unlink(self.pending)
+                    self._pending_seen = None
         except OSError as error:
             kept = "" if target == self.output else "; {} is unchanged".format(self.output)
             raise UserError("{}: cannot write the report: {}{}".format(target, error.strerror or error, kept))
@@ -152,6 +175,10 @@ class Destination(object):
 
     def kept_message(self, document: Dict[str, Any]) -> Optional[str]:
         """Why the report at ``output`` was not replaced, when it was not."""
+        if self.overtaken:
+            return ("{} was written by another run while this one ran (its lock was removed): it is left as that run "
+                    "wrote it; this run's report is {}; keep the one you want at {}".format(
+                        self.output, self.pending, self.output))
         lacking = self._lacking(document)
         if not lacking:
             return None

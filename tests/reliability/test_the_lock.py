@@ -2,7 +2,9 @@
 
 ``open(lock, "a+")`` followed a ``<report>.lock`` that is a symbolic link and truncated what it
 pointed at, and a disk on which nothing could be written at the start was a traceback. Both are one
-line now, naming the lock, with nothing touched and no lock left behind.
+line now, naming the lock, with nothing touched and no lock left behind. A lock removed while a run
+held it let a second run in, and the first then replaced the second's complete report with its own
+partial one: each save now checks that the report is still the one the run last wrote.
 """
 
 import os
@@ -11,8 +13,11 @@ import sys
 
 import pytest
 
+from builders import report_with, run_result
+from harness.contract import report
 from harness.errors import UserError
 from harness.run.output_lock import OutputLock
+from harness.run.resumption import Destination
 from harness_process import ROOT
 
 
@@ -49,3 +54,24 @@ def test_a_full_disk_at_the_start_is_one_line_and_leaves_no_lock(tmp_path):
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=60)
     assert completed.stdout.strip() == "{}.lock: cannot write the lock: File too large; nothing was written".format(report)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_whose_lock_was_removed_never_writes_over_the_report_another_run_wrote_meanwhile(tmp_path):
+    """Two runs on one report, as after ``rm <report>.lock``: the first has written a partial report, the
+    second (``--overwrite``) writes its complete one; the first's next saves go to ``<report>.new``."""
+    output = str(tmp_path / "tf2.json")
+    first, second = Destination(output, {}), None
+    partial = report_with([run_result("a"), run_result("b")])
+    partial["complete"] = False
+    assert first.save(partial) == output
+    second = Destination(output, {})
+    complete = report_with([run_result("a"), run_result("b"), run_result("a", repeat=1), run_result("b", repeat=1)])
+    assert second.save(complete) == output
+    written = open(output).read()
+    assert first.save(partial) == output + ".new" and first.save(partial) == output + ".new"
+    assert open(output).read() == written and report.load(output)["complete"] is True
+    assert first.kept_message(partial) == (
+        "{} was written by another run while this one ran (its lock was removed): it is left as that run wrote it; "
+        "this run's report is {}.new; keep the one you want at {}".format(output, output, output))
+    assert second.kept_message(complete) is None and second.save(complete) == output  # it still owns its own
+    assert report.load(output + ".new")["complete"] is False  # and leaves the first's report where it is
