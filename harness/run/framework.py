@@ -107,13 +107,29 @@ class Framework(object):
         added before a run shifts every framework-seeded figure; TF 2.x's eager runtime and JAX's
         backends start thread pools that forked children inherit in a broken state and hang on.
         The runtime flags are private attributes read defensively: unknown reads as not started.
+
+        What decides numbers without running anything is compared too: Keras's global settings
+        (float precision, image data format, epsilon, mixed-precision policy), the global seeds a run
+        does not set itself, and the working directory (a file that moves it moves every relative
+        path, the report's included). Read first: should a read start a runtime, it does so before
+        the import as well, and is not blamed on the file.
         """
-        state = {}  # type: Dict[str, Any]
+        state = {"working directory": os.getcwd()}  # type: Dict[str, Any]
+        for name in ("floatx", "image_data_format", "epsilon"):
+            state["Keras " + name] = _read_or_none(lambda: getattr(self.keras.backend, name)())
+        state["Keras mixed-precision policy"] = _read_or_none(
+            lambda: getattr(self.keras.mixed_precision.global_policy(), "name", None))
+        if self.keras_generation == 3:
+            state["Keras global seed"] = _read_or_none(lambda: __import__(
+                "keras.src.backend.common.global_state", fromlist=["x"]).get_global_attribute("global_random_seed"))
         if self.graph_mode:
-            state["TensorFlow 1.x graph operations"] = len(self.tf.compat.v1.get_default_graph().get_operations())
+            graph = self.tf.compat.v1.get_default_graph()
+            state["TensorFlow 1.x graph operations"] = len(graph.get_operations())
+            state["TensorFlow global seed"] = graph.seed
         elif self.tf is not None:
             try:
                 from tensorflow.python.eager import context
+                state["TensorFlow global seed"] = getattr(context.context(), "_seed", None)
                 state["TensorFlow runtime started"] = getattr(context.context(), "_context_handle", None) is not None
             except Exception:  # a TF without this private module: nothing to read
                 pass
@@ -419,6 +435,15 @@ def _default_flavour() -> str:
     except ImportError:
         return "keras"
     return "tf.keras"
+
+
+def _read_or_none(read: Callable[[], Any]) -> Any:
+    """A global setting as text, or None where this Keras has no such setting."""
+    try:
+        value = read()
+    except Exception:  # a Keras without it: nothing to compare
+        return None
+    return None if value is None else str(value)
 
 
 def _backend_of(keras: Any) -> str:

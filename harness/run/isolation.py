@@ -10,8 +10,9 @@ memory blow-ups: the parent records them and goes on.
 The parent must therefore never run a framework operation itself.
 
 Each child leads a process group of its own, and the whole group is killed when the child ends:
-whatever a case started (a subprocess, a worker pool, a fork) does not outlive its run. A child
-dies with its parent, even one killed by SIGKILL (Linux).
+whatever a case started (a subprocess, a worker pool, a fork) does not outlive its run; on Linux
+a child also adopts and ends what left the group (through a shell, or a session of its own), and
+dies with its parent, even one killed by SIGKILL.
 """
 
 import ctypes
@@ -26,8 +27,9 @@ from typing import Any, Callable, Hashable, Iterable, List, Optional, Tuple
 Task = Tuple[Hashable, Callable[[], Any]]
 
 
-# prctl's request for a signal when the parent dies (linux/prctl.h).
+# prctl's requests (linux/prctl.h): a signal when the parent dies; adopting orphaned descendants.
 PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
 # How often a child's resident memory is read when a memory limit is set.
 MEMORY_POLL_S = 0.1
 # How often the run loop asks whether to stop, however long a child takes: a signal that reached
@@ -46,20 +48,55 @@ class Outcome(object):
         self.seconds = seconds
 
 
+def _prctl(option: int, value: int) -> bool:
+    """Linux's prctl; False where there is none (then nothing is asked)."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(option, value) == 0
+    except (OSError, AttributeError):
+        return False
+
+
 def _die_with(parent: int) -> None:
     """Ask Linux to kill this child when the process that forked it dies, even by SIGKILL, which
     runs none of the parent's cleanup: an orphan would go on training for up to its timeout, or for
-    ever. Elsewhere there is no such request, and nothing is done."""
-    try:
-        asked = ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        return
-    if asked == 0 and os.getppid() != parent:  # it died before the request was made
+    ever."""
+    if _prctl(PR_SET_PDEATHSIG, signal.SIGKILL) and os.getppid() != parent:  # it died before the request
         os._exit(1)
+
+
+def children() -> List[int]:
+    """This process's children, read from /proc (empty where there is none to read)."""
+    me, found = os.getpid(), []
+    for name in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        try:
+            with open("/proc/{}/stat".format(name)) as stream:
+                fields = stream.read().rsplit(") ", 1)[1].split()
+        except (OSError, IndexError, ValueError):
+            continue  # gone meanwhile, or no process
+        if int(fields[1]) == me and fields[0] != "Z":
+            found.append(int(name))
+    return found
+
+
+def _end_descendants() -> None:
+    """Kill every process this child started, however detached: a process that left through a shell
+    (``sleep 1000 &``) or a session of its own leaves the child's process group, but as the child
+    is their subreaper, they become its children when their own parent ends."""
+    for _ in range(100):
+        found = children()
+        if not found:
+            return
+        for pid in found:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
 
 
 def _child(function: Callable[[], Any], connection: Any, parent: int) -> None:
     _die_with(parent)
+    _prctl(PR_SET_CHILD_SUBREAPER, 1)
     # A group of its own, so that the parent can end everything the run started.
     os.setpgid(0, 0)
     # The parent decides what an interruption means; a child just dies with the default action.
@@ -69,6 +106,7 @@ def _child(function: Callable[[], Any], connection: Any, parent: int) -> None:
         message = ("returned", function())
     except BaseException:  # the child must always answer, whatever happened
         message = ("raised", traceback.format_exc())
+    _end_descendants()
     try:
         connection.send(message)
     except Exception:

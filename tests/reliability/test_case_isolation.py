@@ -112,3 +112,81 @@ def test_tf1_figures_are_untouched_by_a_case_file_that_adds_graph_operations(tmp
     document = json.loads(output.read_text())
     final = {run["variant"]: round(decode_float(run["final"]["val_loss"]), 4) for run in document["cases"][0]["runs"]}
     assert (final["plain"], final["linear_activation"]) == (1.2729, 0.7751)  # the seed's fresh-script figures
+
+
+AT_IMPORT = '''
+import os
+import subprocess
+import keras
+from harness.case import Case, Variant
+
+{}
+
+CASE = Case(id="{}", title="Changes what runs start from", sources=("tests",), checks=(),
+            make_data=lambda rng, profile: {{}}, variants=(Variant("only", lambda fw, data, profile: None),))
+'''
+GLOBAL_STATE = {
+    "floatx": ('keras.backend.set_floatx("float64")', "Keras floatx: float32 before, float64 after"),
+    "policy": ('keras.mixed_precision.set_global_policy("mixed_float16")',
+               "Keras mixed-precision policy: float32 before, mixed_float16 after"),
+    "seeds": ("keras.utils.set_random_seed(5)", "TensorFlow global seed: None before, 5 after"),
+    "cwd": ('os.chdir("/")', "working directory: {cwd} before, / after"),
+    "shell": ('os.system("sleep 300 & echo $! >> PIDS")', "it started a process"),
+    "session": ('open(PIDS, "a").write("%d\\n" % subprocess.Popen(["sleep", "300"], start_new_session=True).pid)',
+                "it started a process"),
+}
+DETACHING_RUN = '''
+import subprocess
+from harness.case import Case, Variant
+
+
+def make_data(rng, profile):
+    x = rng.normal(0, 1, (20, 4)).astype("float32")
+    return {"x": x, "y": x[:, :1]}
+
+
+def build(fw, data, profile):
+    with open(PIDS, "a") as stream:
+        stream.write("%d\\n" % subprocess.Popen(["sleep", "300"], start_new_session=True).pid)
+    model = fw.Sequential([fw.Input((4,)), fw.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mean_squared_error")
+    return model
+
+
+CASE = Case(id="detaching", title="A run that starts a process in a session of its own", sources=("tests",),
+            checks=(), make_data=make_data, fit_options={"epochs": 1}, variants=(Variant("only", build),))
+'''
+
+
+def test_global_state_cwd_and_detached_processes_at_import_are_refused_and_nothing_outlives_a_run(make_cases, tmp_path):
+    """Keras's global settings, the global seeds, the working directory and processes that leave through a
+    shell or a session of their own were not seen by the import guard: the file was imported and every
+    run forked from what it changed (float64 weights, another folder for the report), or its process
+    outlived everything. A run's detached process outlived the run."""
+    pids = tmp_path / "pids.txt"
+    files = {name + ".py": AT_IMPORT.format(code.replace("PIDS", repr(str(pids))), name)
+             for name, (code, _) in GLOBAL_STATE.items()}
+    files["detaching.py"] = DETACHING_RUN.replace("PIDS", repr(str(pids)))
+    files["tiny.py"] = open(TINY).read()
+    folder = make_cases(files)
+    output = tmp_path / "report.json"
+    completed = run_harness("run", "--cases", folder, "--output", str(output), "--init-mode", "pinned", *QUICK)
+    try:
+        assert completed.returncode == 1, completed.stdout[-3000:]
+        for name, (_, problem) in GLOBAL_STATE.items():
+            refused = [line for line in completed.stdout.splitlines()
+                       if line.startswith("error: " + os.path.join(folder, name + ".py"))]
+            assert len(refused) == 1 and problem.format(cwd=ROOT) in refused[0], (name, completed.stdout[-3000:])
+        document = json.loads(output.read_text())
+        assert sorted(case["id"] for case in document["cases"]) == ["detaching", "tiny"]
+        runs = [run for case in document["cases"] for run in case["runs"]]
+        assert [run["status"] for run in runs] == ["ok"] * 3
+        assert {weight["dtype"] for run in runs for weight in run["weights"]["final"]} == {"float32"}
+        started = [int(pid) for pid in pids.read_text().split()]
+        assert len(started) == 3  # the shell's and the session's (imported only in the guard), the run's
+    finally:
+        started = [int(pid) for pid in pids.read_text().split()] if pids.exists() else []
+        alive = [pid for pid in started if process_alive(pid)]
+        for pid in alive:
+            os.kill(pid, signal.SIGKILL)
+    assert alive == []
