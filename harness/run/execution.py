@@ -18,7 +18,7 @@ import numpy as np
 
 from harness.case import OWN_MODEL, WRITING_A_CASE, Case, Seeds, Unsupported, Variant
 from harness.contract.report import error_entry, run_record, skip_entry, training_record, training_randomness
-from harness.contract.vocabulary import CONTROLLED
+from harness.contract.vocabulary import CASE_KINDS, CONTROLLED
 from harness.run.fingerprint import data_fingerprint, weights_digest, weights_fingerprint
 from harness.run.framework import Framework
 
@@ -159,8 +159,7 @@ def _refuse_endless(inputs: Mapping[str, Any], options: Mapping[str, Any]) -> No
 def timeout_hint(case: Case, variant_name: str) -> str:
     """What to add to a run's timeout when its case feeds ``fit`` through ``fit_data``: an endless
     generator without ``steps_per_epoch`` looks exactly like a slow run."""
-    variant = next((variant for variant in getattr(case, "variants", ()) if variant.name == variant_name), None)
-    if variant is None or (variant.fit_data or case.fit_data) is None:
+    if case.kind != CASE_KINDS[0] or (case.variant(variant_name).fit_data or case.fit_data) is None:
         return ""
     return ("; the case feeds fit itself (fit_data): an endless generator, or Dataset.repeat(), without "
             "steps_per_epoch never ends an epoch: give steps_per_epoch")

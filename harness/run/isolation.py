@@ -64,10 +64,12 @@ def _die_with(parent: int) -> None:
         os._exit(1)
 
 
-def children() -> List[int]:
+def _children() -> List[int]:
     """This process's children, read from /proc (empty where there is none to read)."""
     me, found = os.getpid(), []
     for name in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if not name.isdigit():
+            continue
         try:
             with open("/proc/{}/stat".format(name)) as stream:
                 fields = stream.read().rsplit(") ", 1)[1].split()
@@ -83,7 +85,7 @@ def _end_descendants() -> None:
     (``sleep 1000 &``) or a session of its own leaves the child's process group, but as the child
     is their subreaper, they become its children when their own parent ends."""
     for _ in range(100):
-        found = children()
+        found = _children()
         if not found:
             return
         for pid in found:
