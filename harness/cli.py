@@ -119,6 +119,9 @@ def _list(arguments: argparse.Namespace) -> int:
         print("{} ({}): {}{}".format(case.id, item.relative_path, case.title,
                                      " [on request: -k {}]".format(case.id) if case.on_request else ""))
         if case.kind == "rules":  # a family: its rules, and what each needs that only some versions have
+            if case.generated:
+                print("  rules generated in each environment from what it exports (--profile full: all of them); "
+                      "findings declared for: " + ", ".join(sorted(case.findings)))
             for rule in case.rules:
                 print("  rule {}{}: {}".format(rule.id, " (requires {})".format(", ".join(rule.requires))
                                                if rule.requires else "", rule.guarantee))

@@ -27,7 +27,7 @@ import pytest
 
 from harness.contract import settings
 from harness.contract.reading import Case, Report
-from harness.contract.vocabulary import CASE_KINDS, INIT_MODES, run_fails_environment
+from harness.contract.vocabulary import CASE_KINDS, INIT_MODES, check_fails_environment, run_fails_environment
 from harness.errors import CaseFileError, UserError
 from harness.run.discovery import load_case_file
 from harness.rules import RUN_VARIANT
@@ -90,6 +90,8 @@ class CaseFile(pytest.File):
             return  # as the runner leaves it out unless -k names it: here, unless its file is named
         if case.kind == CASE_KINDS[1]:  # a family: its one run, then each rule as the check it is
             yield VariantItem.from_parent(self, name=RUN_VARIANT, case_id=case.id, variant=RUN_VARIANT)
+            if case.generated:  # its rules are known once its run generated them (a Family has the attribute)
+                yield GeneratedRulesItem.from_parent(self, name="generated", case_id=case.id)
             for rule in case.rules:
                 yield CheckItem.from_parent(self, name=rule.id, case_id=case.id, check_id=rule.id)
             return
@@ -186,6 +188,21 @@ class CheckItem(HarnessItem):
                 g.init_mode, g.repeat, g.measured, check.limit_operator, check.limit_bound,
                 ", first divergence " + g.first_divergence if g.first_divergence else "")
             for g in failing[:4])))
+
+
+class GeneratedRulesItem(HarnessItem):
+    """A generated family's rules, which only its run knows: fails naming each rule that makes the
+    environment fail (a failure not declared, an error, a declared failure now fixed), and when it
+    generated nothing."""
+
+    def runtest(self) -> None:
+        case = self.case_entry()
+        if not case.checks:
+            raise HarnessFailure("{} generated no rule".format(self.case_id))
+        failing = [check for check in case.checks if check_fails_environment(check.kind, check.verdict)]
+        if failing:
+            raise HarnessFailure("{} of {} generated rules: {}".format(len(failing), len(case.checks), "; ".join(
+                "{} {}".format(check.id, check.verdict) for check in failing[:20])))
 
 
 class DecidedItem(HarnessItem):

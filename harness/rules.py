@@ -17,9 +17,10 @@ reproduction beside the cases. This module is declarations and the helpers rules
 nothing here runs a framework by itself.
 """
 
+import fnmatch
 import re
 import zlib
-from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -107,16 +108,33 @@ class Family(object):
     Each rule is reported as one of the family's checks (an invariant), so it is gated, declared a
     known failure and compared like any check; its measurement (each pair's distance, the numbers
     compared, the seconds, why it was skipped or what it raised) is reported beside it.
+
+    Its rules are written out (``rules``), or **generated** in each environment from what that
+    version exports (``generate(fw, profile)`` returns the rules and the surface record, see
+    :mod:`harness.relations`): then ``findings`` declares, by rule-id pattern (``"sparse_dense_*"``),
+    where generated rules are known to fail, and the family has two sizes: ``default``, the quick
+    subset every run includes, and ``full`` (``--profile full``), the whole library.
+    ``on_request=True``: it runs only when ``-k`` names it.
     """
 
     kind = CASE_KINDS[1]
-    on_request = False  # a family always runs with the other cases
 
-    def __init__(self, id: str, title: str, description: str, rules: Sequence[Rule]) -> None:
+    def __init__(self, id: str, title: str, description: str, rules: Sequence[Rule] = (),
+                 generate: Optional[Callable[[Any, str], Tuple[List[Rule], Dict[str, Any]]]] = None,
+                 findings: Optional[Mapping[str, Sequence[Finding]]] = None, on_request: bool = False) -> None:
         if not (isinstance(id, str) and _ID.match(id)):
             _fail("a family's id must be a lower-case identifier such as 'rules_layers'. Received: {!r}".format(id))
-        if not (isinstance(rules, (list, tuple)) and rules and all(isinstance(rule, Rule) for rule in rules)):
+        if generate is None and not (isinstance(rules, (list, tuple)) and rules
+                                     and all(isinstance(rule, Rule) for rule in rules)):
             _fail("family '{}': rules must be a non-empty list of Rule. Received: {!r}".format(id, rules))
+        if generate is not None:
+            if rules:
+                _fail("family '{}': give rules or generate, not both".format(id))
+            Call("family '{}': generate".format(id), generate, ("fw", "profile"), section="Adding a rule")
+        found = dict(findings or {})
+        if not all(isinstance(f, Finding) for listed in found.values() for f in listed):
+            _fail("family '{}': findings must map rule-id patterns to lists of Finding. Received: {!r}".format(
+                id, findings))
         ids = [rule.id for rule in rules]
         repeated = sorted(set(rule for rule in ids if ids.count(rule) > 1))
         if repeated:
@@ -126,6 +144,30 @@ class Family(object):
         self.description = description
         self.sources = ()  # type: Tuple[str, ...]
         self.rules = tuple(rules)
+        self.generate = generate
+        self.findings = found
+        self.on_request = bool(on_request)
+        # The sizes it runs at (--profile): a generated family's quick subset and its whole library.
+        self.profiles = {"default": {}, "full": {}} if generate is not None else {"default": {}}
+
+    def runs_at(self, profile: str) -> str:
+        """The profile this family runs at when ``profile`` is asked for (see Case.runs_at)."""
+        return profile if profile in self.profiles else "default"
+
+    @property
+    def generated(self) -> bool:
+        return self.generate is not None
+
+    def findings_for(self, rule_id: str) -> List[Finding]:
+        """The findings declared for a generated rule, by the patterns its id matches."""
+        return [finding for pattern, listed in sorted(self.findings.items()) if fnmatch.fnmatchcase(rule_id, pattern)
+                for finding in listed]
+
+    def rules_in(self, fw: Any, profile: str) -> Tuple[Sequence[Rule], Optional[Dict[str, Any]]]:
+        """The rules this environment evaluates at ``profile``, and (generated ones) the surface they cover."""
+        if self.generate is None:
+            return self.rules, None
+        return self.generate(fw, self.runs_at(profile))
 
     def known_failures(self, rule: Rule) -> List[KnownFailure]:
         """A rule's findings as the known failures its check is judged with."""
@@ -136,6 +178,17 @@ class Family(object):
             if rule.id == rule_id:
                 return rule
         raise KeyError(rule_id)
+
+    def described(self, description: Mapping[str, Any]) -> Rule:
+        """A generated rule as its run described it (id, guarantee, tolerance, requires), with the
+        findings declared for it: what the parent judges with, having never generated it."""
+        return Rule(description["id"], description["guarantee"], _generated_elsewhere, description["tolerance"],
+                    description["requires"], self.findings_for(description["id"]))
+
+
+def _generated_elsewhere(fw: Any, rng: np.random.RandomState) -> Comparison:
+    """The compute of a rule judged from its run's description: it was generated and computed there."""
+    raise RuntimeError("a generated rule is computed in its run, where it was generated")
 
 
 def uniform(rng: np.random.RandomState, *shape: int, scale: float = 1.0) -> np.ndarray:

@@ -78,16 +78,17 @@ def toy_case():
                 make_data=lambda rng, profile: {}, checks=(identity_check(),))
 
 
-def family_report(name, family, results, framework=None, file="rules_demo.py", source_hash="0"):
+def family_report(name, family, results, framework=None, file="rules_demo.py", source_hash="0", generated=None):
     """The complete report an environment writes for one family of rules whose one run gave ``results``
     (``harness.run.rule_evaluation.evaluate``'s, or None for a run that crashed), judged as the runner
-    judges them; ``framework`` overrides the environment's framework facts."""
+    judges them; ``framework`` overrides the environment's framework facts. A generated family's run
+    also says what it generated: ``generated``, the arrays' ``generated`` and ``surface``."""
     environment = copy.deepcopy(ENVIRONMENT)
     environment["name"] = name
     environment["framework"].update(framework or {})
     record = report.run_record() if results is not None else report.failed_record("crashed", "signal 9")
-    run = RunResult(report.run_entry("rules", "pinned", 0, 0, Seeds(1, 2, 3).as_dict(), record),
-                    {"rules": results} if results is not None else {})
+    arrays = dict({"rules": results}, **(generated or {})) if results is not None else {}
+    run = RunResult(report.run_entry("rules", "pinned", 0, 0, Seeds(1, 2, 3).as_dict(), record), arrays)
     entry = report.family_entry(family.id, family.title, family.description, file, source_hash, "default")
     entry.update(rule_evaluation.judge(family, run, environment_versions(environment)), runs=[run.entry], complete=True)
     document = report.new_report(copy.deepcopy(SETTINGS), environment)

@@ -179,6 +179,8 @@ class Case(object):
         self.checks = [Check(check) for check in entry["checks"]]
         self.determinism = list(entry.get("determinism", []))
         self.rules = [RuleResult(rule) for rule in entry.get("rules", [])]
+        # A generated family's surface: per kind, what the version exports and what its rules cover.
+        self.surface = dict(entry.get("surface") or {})
         self.expected_changes = list(entry.get("expected_changes", []))
         self.judge = [dict(item) for item in entry.get("judge", [])]
         self.looks = [int(seeds) for seeds in entry.get("looks", [])]

@@ -86,7 +86,7 @@ def rule_entry(rule_id: str, guarantee: str, tolerance: float, requires: Sequenc
     return {"id": rule_id, "guarantee": guarantee, "tolerance": tolerance, "requires": list(requires),
             "outcome": result["outcome"], "distance": result.get("distance"), "pairs": dict(result.get("pairs", {})),
             "evidence": result.get("evidence"), "skip": result.get("skip"), "raised": result.get("raised"),
-            "seconds": result.get("seconds")}
+            "seconds": result.get("seconds"), "values": dict(result.get("values", {}))}
 
 
 def skip_entry(code: str, missing: Sequence[str] = ()) -> Dict[str, Any]:
@@ -192,7 +192,7 @@ def summary(document: Mapping[str, Any]) -> Dict[str, Any]:
             elif vocabulary.check_is_flag(check["kind"], check["verdict"]):
                 flags.append(label)
         if judged_nothing(case):
-            unexpected.append("{}: judged nothing: every rule was skipped".format(case["id"]))
+            unexpected.append("{}: judged nothing: no rule was generated or every rule was skipped".format(case["id"]))
     return {"runs": dict(runs), "checks": dict(verdicts), "unexpected": unexpected, "flags": flags,
             "exit_status": 1 if unexpected else 0}
 
@@ -204,8 +204,9 @@ def case_repeats(case: Mapping[str, Any]) -> int:
 
 
 def judged_nothing(case: Mapping[str, Any]) -> bool:
-    """A finished family of rules whose every rule was skipped: it checked nothing, which is no pass."""
-    return (case.get("kind") == vocabulary.CASE_KINDS[1] and case["complete"] and bool(case["checks"])
+    """A finished family of rules whose every rule was skipped, or that generated none: it checked
+    nothing, which is no pass."""
+    return (case.get("kind") == vocabulary.CASE_KINDS[1] and case["complete"]
             and all(check["verdict"] == "skipped" for check in case["checks"]))
 
 

@@ -250,7 +250,7 @@ def reason_text(reason: Dict[str, Any], comparison: Dict[str, Any]) -> str:
             reason["env"], reason["baseline"], reason["case"], reason["check"], MARK_LABELS[reason["mark"]],
             short_verdict(before), short_verdict(reason["verdict"]))
     if code == "family_judged_nothing":
-        return "{}: {} judged nothing: every rule was skipped".format(reason["env"], reason["case"])
+        return "{}: {} judged nothing: no rule was generated or every rule was skipped".format(reason["env"], reason["case"])
     return "{} (pass --allow-incomplete to accept)".format(gap_text(reason["gap"]))
 
 
@@ -280,3 +280,10 @@ def rule_detail(found: Dict[str, Any]) -> str:
     if found["outcome"] == "raised":
         return "raised {}".format(found["raised"])
     return "{:.3g} over {} numbers".format(float(found["distance"]), found["evidence"])
+
+
+def backend_lines(comparison: Dict[str, Any]) -> List[str]:
+    """Rules that one backend of a Keras 3 version computes otherwise than the others, one line each."""
+    return ["{}: on Keras {}, {} ({}) computes otherwise than {} (fingerprints {:.3g} apart)".format(
+        row["rule"], found["keras"], found["backend"], found["disagrees"], ", ".join(found["agree"]),
+        float(found["distance"])) for row in comparison["rules"] for found in [row.get("backends")] if found]

@@ -80,6 +80,15 @@ def _rules_line(case: Case) -> List[str]:
         outcomes["raised"])]
 
 
+def _surface_line(case: Case) -> List[str]:
+    """A generated family's coverage per kind: what its rules cover of what the version exports."""
+    if not case.surface:
+        return []
+    return ["  generated over: " + ", ".join("{} {}/{} ({:.0%})".format(kind, len(part["covered"]), part["exported"],
+                                                                           _float(part["coverage"]) or 0.0)
+                                             for kind, part in sorted(case.surface.items()))]
+
+
 def _check_lines(check: Check) -> List[str]:
     per_mode = ", ".join("{} {}".format(mode, verdict) for mode, verdict in sorted(check.by_init_mode.items()))
     measured = [group.measured for group in check.groups if group.measured is not None]
@@ -121,9 +130,13 @@ def render(document: Dict[str, Any]) -> str:
         lines.append("== {} — {}".format(case.id, case.title))
         lines.append("  {} run(s): {}{}".format(len(case.runs), ", ".join("{} {}".format(n, s) for s, n in sorted(statuses.items())),
                                                "" if case.complete else " (INCOMPLETE)"))
-        lines.extend(_final_table(case) + _callbacks_table(case) + _rules_line(case))
-        for check in case.checks:
+        lines.extend(_final_table(case) + _callbacks_table(case) + _rules_line(case) + _surface_line(case))
+        # A generated family has a thousand rules: those that pass are counted, the others shown.
+        shown = [check for check in case.checks if not case.surface or check.verdict != "pass"]
+        for check in shown:
             lines.extend(_check_lines(check))
+        if len(shown) < len(case.checks):
+            lines.append("  {} more rules pass (see the report)".format(len(case.checks) - len(shown)))
         if case.determinism:
             same = sum(1 for entry in case.determinism if entry["bitwise_identical"])
             lines.append("  determinism: {}/{} variant×mode pairs bitwise identical when re-run".format(same, len(case.determinism)))

@@ -8,9 +8,10 @@ The parent then turns each rule's result into the report's rule entry and the ru
 with the rule's findings as known failures, as every check is (:mod:`harness.run.checking`).
 """
 
+import inspect
 import math
 import time
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -20,6 +21,8 @@ from harness.rules import RUN_INIT_MODE, Comparison, Family, Rule, rule_rng
 from harness.run.checking import applicable, settle
 
 INVARIANT = "invariant"
+# The one check of a generated family whose run ended before it said what it generated.
+GENERATION = "generation"
 
 
 def _distance(actual: Any, expected: Any) -> float:
@@ -38,15 +41,24 @@ def measurement(comparison: Comparison) -> Dict[str, Any]:
     compared (a rule that compared nothing measured nothing)."""
     pairs = dict(comparison) if isinstance(comparison, Mapping) else {"value": comparison}
     distances = {}  # type: Dict[str, float]
+    values = {}  # type: Dict[str, Dict[str, Any]]
     evidence = 0
     for name, pair in pairs.items():
         if not (isinstance(pair, tuple) and len(pair) == 2):
             raise TypeError("a rule's compute must return (actual, expected) or a dict of them; {!r} is {}".format(
                 name, type(pair).__name__))
         distances[str(name)] = _distance(*pair)
+        values[str(name)] = fingerprint(pair[0])
         evidence += int(np.asarray(pair[1]).size)
     return {"distance": max(distances.values()) if distances else float("nan"), "pairs": distances,
-            "evidence": evidence}
+            "evidence": evidence, "values": values}
+
+
+def fingerprint(actual: Any, head: int = 4) -> Dict[str, Any]:
+    """What a pair's actual side computed, small enough to keep in every report: how many numbers,
+    their sum and the first ``head`` (compare sets environments of one rule against each other)."""
+    flat = np.asarray(actual, dtype=np.float64).ravel()
+    return {"n": int(flat.size), "sum": float(flat.sum()), "head": [float(value) for value in flat[:head]]}
 
 
 def _first_line(error: BaseException) -> str:
@@ -71,23 +83,41 @@ def evaluate(fw: Any, rules: Sequence[Rule], present: Sequence[str],
     """Every rule's result, in one process, each from a cleared session (TF 1.x graphs would
     otherwise grow with every model), with its seconds."""
     results = {}  # type: Dict[str, Dict[str, Any]]
+    clear = clear or _clearer(fw)
     for rule in rules:
         started = time.perf_counter()
-        (clear or fw.keras.backend.clear_session)()
+        clear()
         result = evaluate_rule(fw, rule, present)
         result["seconds"] = time.perf_counter() - started
         results[rule.id] = result
     return results
 
 
-def execute(fw: Any, family: Family) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+def _clearer(fw: Any) -> Callable[[], None]:
+    """Clearing the session between rules, without the garbage collection Keras 3 adds to it
+    (``free_memory``): a full collection per rule costs more than most rules (0.4 s each)."""
+    clear = fw.keras.backend.clear_session
+    try:
+        takes = "free_memory" in inspect.signature(clear).parameters
+    except (TypeError, ValueError):
+        takes = False
+    return (lambda: clear(free_memory=False)) if takes else clear
+
+
+def execute(fw: Any, family: Family, profile: str = "default") -> Tuple[Dict[str, Any], Dict[str, Any]]:
     """The family's run, inside its child: the record the report keeps, and the results (in the
-    arrays the parent judges from)."""
+    arrays the parent judges from). A generated family's rules are made here, from what this
+    version exports, and described to the parent with the surface they cover."""
     started = time.perf_counter()
     record = report.run_record()
-    results = evaluate(fw, family.rules, sorted(fw.capabilities))
+    rules, surface = family.rules_in(fw, profile)
+    arrays = {"rules": evaluate(fw, rules, sorted(fw.capabilities))}  # type: Dict[str, Any]
+    if family.generated:
+        arrays["generated"] = [{"id": rule.id, "guarantee": rule.guarantee, "tolerance": rule.tolerance,
+                                "requires": list(rule.requires)} for rule in rules]
+        arrays["surface"] = surface
     record["timing"]["run_s"] = time.perf_counter() - started
-    return record, {"rules": results}
+    return record, arrays
 
 
 def _check(family: Family, rule: Rule, result: Optional[Dict[str, Any]], run_status: str,
@@ -119,11 +149,24 @@ def _check(family: Family, rule: Rule, result: Optional[Dict[str, Any]], run_sta
                               [known.as_dict() for known in family.known_failures(rule)], [entry])
 
 
-def judge(family: Family, run: Any, versions: Mapping[str, Optional[str]]) -> Dict[str, List[Dict[str, Any]]]:
-    """The family's rule entries and checks, from its one run (``run``: a RunResult)."""
+def judge(family: Family, run: Any, versions: Mapping[str, Optional[str]]) -> Dict[str, Any]:
+    """The family's rule entries and checks, from its one run (``run``: a RunResult). A generated
+    family whose run did not finish generated nothing the parent knows of: its one check is the
+    generation itself, an error, so that it never reads as a family with nothing to fail."""
     results = run.arrays.get("rules", {}) if run.finished else {}
+    if not family.generated:
+        judged = family.rules  # type: Sequence[Rule]
+    elif run.finished:
+        judged = [family.described(description) for description in run.arrays["generated"]]
+    else:
+        generation = Rule(GENERATION, "the family's rules are generated from what this version exports",
+                          lambda fw, rng: ({}, {}))
+        return {"rules": [], "checks": [_check(family, generation, None, run.status, versions)]}
     rules = [report.rule_entry(rule.id, rule.guarantee, rule.tolerance, rule.requires, results[rule.id])
-             for rule in family.rules if rule.id in results]
-    checks = [_check(family, rule, results.get(rule.id), run.status, versions) for rule in family.rules]
-    return {"rules": rules, "checks": checks}
+             for rule in judged if rule.id in results]
+    checks = [_check(family, rule, results.get(rule.id), run.status, versions) for rule in judged]
+    entry = {"rules": rules, "checks": checks}  # type: Dict[str, Any]
+    if family.generated:
+        entry["surface"] = run.arrays["surface"]
+    return entry
 

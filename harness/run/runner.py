@@ -118,7 +118,8 @@ def _check_profile(profile: str, loaded: List[LoadedCase]) -> None:
 def _case_entry(item: LoadedCase, profile: str) -> Dict[str, Any]:
     case = item.case
     if case.kind == CASE_KINDS[1]:
-        return report.family_entry(case.id, case.title, case.description, item.relative_path, item.source_hash, profile)
+        return report.family_entry(case.id, case.title, case.description, item.relative_path, item.source_hash,
+                                   case.runs_at(profile))
     return report.case_entry(case.id, case.title, case.description, case.sources, item.relative_path, item.source_hash,
                              case.runs_at(profile), case.tolerance, [{"name": v.name, "description": v.description} for v in case.variants],
                              [change.as_dict() for change in case.expected_changes], [j.as_dict() for j in case.judge])
@@ -164,7 +165,7 @@ def _run_locked(settings: Settings, out: TextIO, fw: Any, loaded: List[LoadedCas
     def task(key: RunKey) -> Callable[[], Any]:
         case = loaded[key.case].case
         if case.kind == CASE_KINDS[1]:
-            return lambda: rule_evaluation.execute(fw, case)
+            return lambda: rule_evaluation.execute(fw, case, settings.profile)
         seeds = seeds_for(case.seeds, key.repeat, settings.seed_offset)
         return lambda: execute(fw, case, key.variant, key.init_mode, seeds, settings.profile,
                                settings.learning_rate_scale)
