@@ -1,6 +1,7 @@
 """Reproduce one rule of the library with this environment's framework, outside the harness's runner.
 
     tox exec -e tf20 -- python cases/rules_findings/reproduce.py rules_optimizers sgd_clipvalue
+    tox exec -e tf2 -- python cases/rules_findings/reproduce.py rules_generated optimizer_sparse_dense_adam
 
 prints, for each (actual, expected) pair the rule compares, the first numbers of both and their
 distance against the rule's tolerance. The rule's own code (its family's case file) is the minimal
@@ -26,11 +27,12 @@ from harness.run.rule_evaluation import measurement  # noqa: E402
 def main(family: str, rule_id: str) -> int:
     fw = load()
     case = load_case_file(os.path.join(ROOT, "cases", family + ".py"), os.path.join(ROOT, "cases")).case
-    rules = {rule.id: rule for rule in case.rules}
+    rules = {rule.id: rule for rule in case.rules_in(fw, "full")[0]}  # a generated family: all it generates here
     if rule_id not in rules:
         sys.exit("{} has no rule {!r}; its rules: {}".format(family, rule_id, ", ".join(sorted(rules))))
     rule = rules[rule_id]
     print("{} / {}: {}".format(family, rule_id, rule.guarantee))
+    print("python {}, numpy {}".format(sys.version.split()[0], np.__version__))
     print("framework: {}".format(fw.describe()))
     missing = [name for name in rule.requires if name not in fw.capabilities]
     if missing:
