@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from harness.contract import comparison as comparison_document
 from harness.contract import vocabulary
-from harness.host import attribution, expectations, lineup, materiality, statistics, verdicts
+from harness.host import attribution, backends, expectations, lineup, materiality, statistics, verdicts
 from harness.host.gate import gate
 from harness.host.lineup import EnvironmentRuns
 
@@ -125,7 +125,7 @@ def compare(documents: Sequence[Tuple[str, Dict[str, Any]]], baseline: Optional[
         "method": dict(materiality.METHOD),
         "comparisons": comparisons,
         "checks": checks,
-        "rules": verdicts.rule_rows(envs),
+        "rules": backends.annotate(verdicts.rule_rows(envs), envs),
         "summaries": [entry for env in envs for entry in summaries(env)],
         "gaps": gaps,
         "flags": flags,

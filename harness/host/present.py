@@ -92,6 +92,12 @@ def terminal(comparison: Dict[str, Any]) -> str:
             if verdict["cause"]:
                 lines.append("  {} on {}: {} (cause {})".format(row["check"], name, verdict["verdict"],
                                                                 wording.cause_words(verdict["cause"])))
+    odd = wording.backend_lines(comparison)
+    if odd:
+        lines.append("")
+        lines.append("one backend computes otherwise (Keras 3, same version, three backends):")
+        for line in odd:
+            lines.extend(_wrapped(line, "  "))
     marks = wording.mark_lines(comparison)
     if marks:
         lines.append("")
@@ -158,6 +164,9 @@ def markdown(comparison: Dict[str, Any]) -> str:
         cells = [e(_check_cell(row["verdicts"].get(name))) for name in names]
         lines.append("| {} / {} | {} | {} |".format(e(row["case"]), e(row["check"]), e(row["kind"]), " | ".join(cells)))
     lines += _rules_table(comparison, names)
+    odd = wording.backend_lines(comparison)
+    if odd:
+        lines += ["", "### One backend computes otherwise", ""] + ["- " + e(line) for line in odd]
     changed = [item for item in comparison["comparisons"]
                if item["materiality"] not in ("identical", "within_tolerance")]
     lines += ["", "### Differences beyond tolerance ({} of {} comparisons)".format(len(changed), len(comparison["comparisons"])),
