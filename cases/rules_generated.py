@@ -24,6 +24,11 @@ SPARSE_SQUARED = Finding(
     "when a token repeats in the batch; the optimizer's sparse update squares (or takes the absolute value of) each "
     "row before the duplicates are summed, so the second moment sums squares instead of squaring the sum: the table "
     "trains differently from the same computation with a dense gradient (SGD and Lion, linear in the gradient, agree)")
+TF_FTRL_SPARSE = Finding(
+    "tensorflow<2.11", "tf.keras on TF 1.14-2.10: Ftrl's sparse update (TensorFlow's ResourceSparseApplyFtrl) applies "
+    "a repeated id's gradient rows one at a time, accumulating the square of each instead of the square of their "
+    "sum: an Embedding trains otherwise than its one-hot matmul (the optimizers of Keras 2.11 agree)",
+    keras_flavours=("tf.keras",))
 UNPROPAGATED_TRAINING = Finding(
     "keras>=3", "Keras 3 passes training=True to the layers of a subclassed model only when the model's call takes a "
     "training argument: without it, fit trains BatchNormalization and SpectralNormalization in inference mode "
@@ -64,19 +69,23 @@ H5_LAYERS = ("attention", "random_brightness", "random_color_degeneration", "ran
 # ContrastLimitedAdaptiveHistogramEqualization (which works) is not declared with them.
 LAYER_RELATIONS = ("config", "per_sample", "sequential", "subclassed", "save_h5", "save_keras")
 
-FINDINGS = dict(
-    [("optimizer_sparse_dense_" + name, [SPARSE_SQUARED]) for name in SPARSE_OPTIMIZERS]
-    + [("layer_save_h5_" + name, [LEGACY_H5]) for name in H5_LAYERS]
-    + [("layer_save_h5_" + name, [LEGACY_H5_UNKNOWN]) for name in ("random_height", "random_width", "thresholded_re_lu")]
-    + [("layer_subclassed_" + name, [AUGMENTING_AT_INFERENCE]) for name in (
+DECLARED = (
+    [("optimizer_sparse_dense_" + name, SPARSE_SQUARED) for name in SPARSE_OPTIMIZERS]
+    + [("optimizer_sparse_dense_ftrl", TF_FTRL_SPARSE)]
+    + [("layer_save_h5_" + name, LEGACY_H5) for name in H5_LAYERS]
+    + [("layer_save_h5_" + name, LEGACY_H5_UNKNOWN) for name in ("random_height", "random_width", "thresholded_re_lu")]
+    + [("layer_subclassed_" + name, AUGMENTING_AT_INFERENCE) for name in (
         "random_*", "aug_mix", "cut_mix", "mix_up", "rand_augment", "solarization")]
-    + [("layer_{}_equalization".format(relation), [EQUALIZATION_CYCLE]) for relation in LAYER_RELATIONS]
-    + [("layer_save_*_spectral_normalization", [TF_KERAS_SPECTRAL]),
-       ("optimizer_restart_nadam", [TF_KERAS_NADAM_RESTART]),
-       ("loss_function_categorical_generalized_cross_entropy", [FUNCTION_ON_TORCH]),
-       ("layer_subclassed_batch_normalization", [UNPROPAGATED_TRAINING]),
-       ("layer_subclassed_spectral_normalization", [UNPROPAGATED_TRAINING]),
-       ("layer_subclassed_normalization", [NORMALIZATION_SCOPE])])
+    + [("layer_{}_equalization".format(relation), EQUALIZATION_CYCLE) for relation in LAYER_RELATIONS]
+    + [("layer_save_*_spectral_normalization", TF_KERAS_SPECTRAL),
+       ("optimizer_restart_nadam", TF_KERAS_NADAM_RESTART),
+       ("loss_function_categorical_generalized_cross_entropy", FUNCTION_ON_TORCH),
+       ("layer_subclassed_batch_normalization", UNPROPAGATED_TRAINING),
+       ("layer_subclassed_spectral_normalization", UNPROPAGATED_TRAINING),
+       ("layer_subclassed_normalization", NORMALIZATION_SCOPE)])
+FINDINGS = {}  # type: dict
+for pattern, finding in DECLARED:  # one rule may show two bugs, each where its versions are
+    FINDINGS.setdefault(pattern, []).append(finding)
 
 
 def generate(fw, profile):

@@ -191,8 +191,8 @@ def _input_kind(name: str) -> str:
         return override
     if name in MERGES:
         return "pair"
-    if name.startswith("ConvLSTM"):
-        return {"1D": "rank4", "2D": "rank5", "3D": "rank6"}[name[-2:]]
+    if name.startswith("ConvLSTM"):  # ConvLSTM2D, and Keras 2.2's ConvLSTM2DCell
+        return {"1": "rank4", "2": "rank5", "3": "rank6"}[re.search(r"(\d)D", name).group(1)]
     for suffix, kind in (("1D", "rank3"), ("2D", "rank4"), ("3D", "rank5")):
         if suffix in name:
             return kind
