@@ -49,6 +49,7 @@ DECLARED = {
     "OptimizerV2": "the abstract base of optimizers",
     "LossScaleOptimizer": "wraps another optimizer for mixed precision",
     "MultiOptimizer": "dispatches to other optimizers by layer",
+    "TFOptimizer": "wraps a TensorFlow optimizer the user passes (standalone Keras 2)",
 }
 # Layers whose Keras 3 implementation runs on TensorFlow whatever the backend (documented: "requires
 # TensorFlow"); declared where the environment has no TensorFlow to run them.
