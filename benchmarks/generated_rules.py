@@ -51,6 +51,7 @@ def timed(env: str, folder: str) -> dict:
         split[relation_of(rule["id"])] += rule["seconds"] or 0.0
     return {"env": env, "seconds": seconds, "rules": len(family["checks"]), "split": split,
             "verdicts": collections.Counter(check["verdict"] for check in family["checks"]),
+            "failing": [check["id"] for check in family["checks"] if check["verdict"] not in ("pass", "known_failure")],
             "coverage": {kind: part["coverage"] for kind, part in family.get("surface", {}).items()}}
 
 
@@ -81,10 +82,12 @@ def main() -> int:
         for env in options.envs.split(","):
             row = timed(env, folder)
             worst = max(worst, row["seconds"] / BUDGET_S)
-            print("{env}: {seconds:.1f} s = {ratio:.2f} x the 5-minute budget; {rules} rules ({verdicts}); coverage {cov}"
-                  .format(ratio=row["seconds"] / BUDGET_S, verdicts=", ".join(
-                      "{} {}".format(n, v) for v, n in sorted(row["verdicts"].items())), cov=", ".join(
-                      "{} {:.0%}".format(kind, value) for kind, value in sorted(row["coverage"].items())), **row))
+            print("{}: {:.1f} s = {:.2f} x the 5-minute budget; {} rules ({}); coverage {}".format(
+                env, row["seconds"], row["seconds"] / BUDGET_S, row["rules"],
+                ", ".join("{} {}".format(n, v) for v, n in sorted(row["verdicts"].items())),
+                ", ".join("{} {:.0%}".format(kind, value) for kind, value in sorted(row["coverage"].items()))))
+            if row["failing"]:
+                print("  not passing nor declared: " + ", ".join(row["failing"]))
             print("  by relation (process s): " + ", ".join("{} {:.1f}".format(name, seconds) for name, seconds in
                                                             row["split"].most_common()))
         if options.default_run:

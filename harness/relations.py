@@ -516,7 +516,9 @@ RELATIONS = (
                        "Tversky": "axis=None (the default) scores the whole batch at once, not a mean over samples"}),
     Relation("function", "losses", "{} equals the mean of its function spelling", _loss_function, _has_function),
     Relation("config", "metrics", "{} rebuilt from its get_config() computes the same result", _metric_config),
-    Relation("streaming", "metrics", "{} fed two batches gives what it gives fed their union", _metric_streaming),
+    Relation("streaming", "metrics", "{} fed two batches gives what it gives fed their union", _metric_streaming,
+             excluded={"MeanTensor": "an element-wise mean across update_state calls: each call's values are one "
+                                     "sample, not a batch"}),
     Relation("reset", "metrics", "{} after reset_state gives what a fresh one gives", _metric_reset),
     Relation("weights", "metrics", "{} with sample weights of ones is unweighted", _metric_weights),
     Relation("sparse_dense", "optimizers", "{} trains an Embedding as the same computation written as a one-hot "
