@@ -38,8 +38,9 @@ def relation_of(rule_id: str) -> str:
 def timed(env: str, folder: str) -> dict:
     output = os.path.join(folder, env + ".json")
     started = time.perf_counter()
-    completed = subprocess.run(["tox", "-e", env, "--", "-k", "rules_generated", "--profile", "full", "--output",
-                                output], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    # The library is one run: past the default per-run timeout on a slow backend (JAX compiles every model).
+    completed = subprocess.run(["tox", "-e", env, "--", "-k", "rules_generated", "--profile", "full", "--timeout",
+                                "1800", "--output", output], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                universal_newlines=True)
     seconds = time.perf_counter() - started
     if not os.path.exists(output):
