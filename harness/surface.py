@@ -17,7 +17,7 @@ environment: standard library and NumPy only, the framework reached through ``fw
 import importlib.util
 import inspect
 import re
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -144,14 +144,12 @@ class Recipe(object):
 
 
 class Surface(object):
-    """One kind's exports in this environment: the recipes of what is covered, what is declared and
-    why, the exported names of each class (its aliases)."""
+    """One kind's exports in this environment: the recipes of what is covered, what is declared and why."""
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.recipes = []  # type: List[Recipe]
         self.declared = {}  # type: Dict[str, str]
-        self.aliases = {}  # type: Dict[str, List[str]]
 
     def record(self) -> Dict[str, Any]:
         exported = len(self.recipes) + len(self.declared)
@@ -160,9 +158,9 @@ class Surface(object):
                 "not_applicable": {}}
 
 
-def _exported(module: Any, base: Optional[type]) -> Dict[str, List[str]]:
-    """Each distinct public class of ``module`` derived from ``base``, by its own name (or its
-    shortest alias), with every name it is exported under."""
+def _exported(module: Any, base: Optional[type]) -> List[str]:
+    """Each distinct public class of ``module`` derived from ``base``, once, by its own name (or its
+    shortest alias: ``Convolution2D`` is ``Conv2D``)."""
     names = {}  # type: Dict[Any, List[str]]
     for name in dir(module):
         if name.startswith("_"):
@@ -170,11 +168,8 @@ def _exported(module: Any, base: Optional[type]) -> Dict[str, List[str]]:
         value = getattr(module, name, None)
         if inspect.isclass(value) and (base is None or issubclass(value, base)):
             names.setdefault(value, []).append(name)
-    chosen = {}
-    for value, aliases in names.items():
-        own = value.__name__ if value.__name__ in aliases else min(aliases, key=lambda alias: (len(alias), alias))
-        chosen[own] = sorted(aliases)
-    return chosen
+    return sorted(value.__name__ if value.__name__ in aliases else min(aliases, key=lambda alias: (len(alias), alias))
+                  for value, aliases in names.items())
 
 
 def _required(cls: Any) -> List[str]:
@@ -266,8 +261,7 @@ def surface(fw: Any, kinds: Sequence[str] = KINDS) -> Dict[str, Surface]:
     for kind in kinds:
         module = getattr(fw.keras, kind)
         part = Surface(kind)
-        for name, aliases in sorted(_exported(module, bases[kind]).items()):
-            part.aliases[name] = aliases
+        for name in _exported(module, bases[kind]):
             if name in DECLARED or name.startswith("Base") or name.startswith("Legacy"):
                 part.declared[name] = DECLARED.get(name, "an abstract base")
                 continue
@@ -278,8 +272,3 @@ def surface(fw: Any, kinds: Sequence[str] = KINDS) -> Dict[str, Surface]:
             part.recipes.append(_layer_recipe(fw, name, cls) if kind == "layers" else _plain_recipe(kind, name, cls))
         found[kind] = part
     return found
-
-
-def input_shapes(recipe: Recipe) -> List[Tuple[int, ...]]:
-    """The shapes (without the batch axis) of a layer recipe's inputs."""
-    return [tuple(value.shape[1:]) for value in recipe.inputs(np.random.RandomState(0))]

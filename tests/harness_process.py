@@ -1,5 +1,6 @@
 """Running ``python -m harness`` as a user does: a subprocess in the repository, real framework."""
 
+import json
 import os
 import subprocess
 import sys
@@ -32,3 +33,12 @@ def process_alive(pid):
             return stream.read().split(") ")[1][0] != "Z"
     except OSError:
         return False
+
+
+def fault_script_outcome(name):
+    """What a fault fixture script (``tests/fixtures/NAME``) printed, as JSON: it breaks the real
+    framework one way at a time in forked children and reports each family's or relation's results."""
+    done = subprocess.run([sys.executable, os.path.join(FIXTURES, name)], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, universal_newlines=True, timeout=1800)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)

@@ -8,19 +8,14 @@ the intact framework, but those that cannot show it, named here with why; a loud
 read ``raised``, never skipped. The caught fraction per relation (rules failed by its fault over rules
 that pass intact) is printed in the test summary."""
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
 from fixtures.generated_faults import FAULTS
 from harness.relations import RELATIONS
+from harness_process import fault_script_outcome
 
 pytestmark = pytest.mark.framework
 
-SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "generated_faults.py")
 # Rules that cannot show a fault, and why: nothing for it to change.
 CANNOT_SHOW = {
     "layer_save_h5_add": "Add has no weights for a reload to shift",
@@ -31,10 +26,7 @@ CANNOT_SHOW = {
 
 @pytest.fixture(scope="module")
 def outcome():
-    done = subprocess.run([sys.executable, SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, timeout=1800)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout)
+    return fault_script_outcome("generated_faults.py")
 
 
 def test_every_relation_has_a_silent_and_a_loud_fault():

@@ -7,10 +7,7 @@ fail the rule it names, which passed on the intact framework, and only a few oth
 family's report must fail its environment; and compare against the intact baseline must mark the
 rule ``broke`` and fail the gate. The caught fraction of each kind is printed in the test summary."""
 
-import json
 import os
-import subprocess
-import sys
 
 import pytest
 
@@ -18,12 +15,12 @@ from builders import family_report
 from fixtures.rule_faults import FAULTS
 from harness.host import compare
 from harness.run.discovery import discover
+from harness_process import fault_script_outcome
 
 pytestmark = pytest.mark.framework
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = os.path.join(os.path.dirname(os.path.dirname(HERE)), "cases")
-SCRIPT = os.path.join(os.path.dirname(HERE), "fixtures", "rule_faults.py")
 # A fault breaks one thing; rules that use that thing too may fail with it (a clipvalue ignored fails
 # SGD's and Adam's clipvalue rules), but a fault failing more than this many is a rule too coarse to
 # say what broke.
@@ -33,10 +30,7 @@ FAMILIES = sorted(set(fault[0] for fault in FAULTS))
 
 @pytest.fixture(scope="module")
 def outcome():
-    done = subprocess.run([sys.executable, SCRIPT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          universal_newlines=True, timeout=1800)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout)
+    return fault_script_outcome("rule_faults.py")
 
 
 @pytest.fixture(scope="module")
