@@ -4,11 +4,14 @@ and test_generated_library.py). What only the run knows (which rules it generate
 cover) reaches the report; a run that generated nothing, or ended before saying what it generated,
 fails its environment instead of reading as a family with nothing to fail."""
 
+import json
 import math
+import subprocess
 
 import pytest
 
 from builders import family_report
+from harness_process import ROOT, harness_command, harness_env
 from harness.case import CaseDeclarationError
 from harness.contract import comparison as comparison_document
 from harness.contract import report
@@ -158,3 +161,32 @@ def test_compare_names_the_backend_that_computes_otherwise_than_the_other_two():
     assert "backends" not in next(row for row in agreeing["rules"] if row["rule"] == "demo_rule")
     scattered = compare.compare(_backend_reports(same, [0.6, -0.25, 1.0], [0.5, -0.2, 1.0]))
     assert "backends" not in next(row for row in scattered["rules"] if row["rule"] == "demo_rule")
+
+
+@pytest.mark.parametrize("spoil", [lambda values: values.pop("n"), lambda values: values.update(head="1.0"),
+                                   lambda values: values.update(n=-1)], ids=["no count", "head not a list",
+                                                                              "negative count"])
+def test_compare_refuses_a_report_whose_fingerprint_is_malformed_in_one_line_naming_the_file(tmp_path, spoil):
+    """The loud break of the backend comparison: a fingerprint no run writes (edited, or from another
+    tool) stops compare with the file named, never a traceback nor a backend named on broken numbers."""
+    paths = []
+    for name, document in _backend_reports([0.5, -0.25, 1.0], [0.5, -0.25, 1.0], [0.5, -0.2, 1.0]):
+        made = to_plain(document)
+        made["environment"]["name"] = name
+        paths.append(str(tmp_path / (name + ".json")))
+        with open(paths[-1], "w") as stream:
+            json.dump(made, stream)
+
+    def compared():
+        return subprocess.run(harness_command("compare", *paths), cwd=ROOT, env=harness_env(),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=120)
+    intact = compared()
+    assert intact.returncode in (0, 1) and "torch (k3-torch) computes otherwise" in intact.stdout, intact.stderr
+    with open(paths[2]) as stream:
+        made = json.load(stream)
+    spoil(made["cases"][0]["rules"][0]["values"]["out"])
+    with open(paths[2], "w") as stream:
+        json.dump(made, stream)
+    done = compared()
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().count("\n") == 0 and paths[2] in done.stderr and "values" in done.stderr
