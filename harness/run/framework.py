@@ -14,11 +14,14 @@ happens in a child forked from it (see :mod:`harness.isolation`), so nothing her
 framework operation at import time.
 """
 
+import contextlib
 import inspect
 import os
 import random
+import shutil
 import sys
-from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
+import tempfile
+from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -159,6 +162,32 @@ class Framework(object):
             import torch
             return ["cuda:{}".format(i) for i in range(torch.cuda.device_count())] or ["cpu"]
         return []
+
+    @contextlib.contextmanager
+    def compilations_shared(self) -> Iterator[None]:
+        """Within the block, a program compiled once is not compiled again. On JAX Keras compiles the
+        functions of every new model, and a rule library builds a dozen tiny models per object that
+        compute one program (a reference and its rebuilt, reloaded or respelled twin): JAX's persistent
+        compilation cache, keyed by the program and pointed at a temporary folder for the block, hands
+        each twin the executable already built. The same executable, so the same numbers; elsewhere,
+        or on a JAX without the cache's options, nothing changes."""
+        if self.backend != "jax":
+            yield
+            return
+        import jax
+        options = {"jax_compilation_cache_dir": tempfile.mkdtemp(prefix="harness-jax-"),
+                   "jax_persistent_cache_min_compile_time_secs": 0, "jax_persistent_cache_min_entry_size_bytes": -1}
+        if not all(name in jax.config.values for name in options):
+            shutil.rmtree(options["jax_compilation_cache_dir"])
+            yield
+            return
+        before = {name: jax.config.values[name] for name in options}
+        try:
+            _jax_cache(jax, options)
+            yield
+        finally:
+            _jax_cache(jax, before)
+            shutil.rmtree(options["jax_compilation_cache_dir"], ignore_errors=True)
 
     # -- what a user's script does ----------------------------------------------------------
     def seed(self, numpy_seed: int, python_seed: int, framework_seed: int) -> None:
@@ -435,6 +464,18 @@ def _default_flavour() -> str:
     except ImportError:
         return "keras"
     return "tf.keras"
+
+
+def _jax_cache(jax: Any, options: Mapping[str, Any]) -> None:
+    """Set JAX's compilation-cache options and make them count now: JAX reads them once, at its first
+    compilation, unless its cache is reset (a private function; without it the options wait)."""
+    for name, value in options.items():
+        jax.config.update(name, value)
+    try:
+        from jax._src import compilation_cache
+        compilation_cache.reset_cache()
+    except (ImportError, AttributeError):
+        pass
 
 
 def _read_or_none(read: Callable[[], Any]) -> Any:

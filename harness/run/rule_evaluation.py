@@ -111,7 +111,8 @@ def execute(fw: Any, family: Family, profile: str = "default") -> Tuple[Dict[str
     started = time.perf_counter()
     record = report.run_record()
     rules, surface = family.rules_in(fw, profile)
-    arrays = {"rules": evaluate(fw, rules, sorted(fw.capabilities))}  # type: Dict[str, Any]
+    with fw.compilations_shared():
+        arrays = {"rules": evaluate(fw, rules, sorted(fw.capabilities))}  # type: Dict[str, Any]
     if family.generated:
         arrays["generated"] = [{"id": rule.id, "guarantee": rule.guarantee, "tolerance": rule.tolerance,
                                 "requires": list(rule.requires)} for rule in rules]
