@@ -74,8 +74,18 @@ def _functional(fw: Any, recipe: Recipe, layer: Any, values: List[np.ndarray]) -
     return compiled(fw, fw.Model(tensors if recipe.multiple else tensors[0], _call(recipe, layer, tensors)))
 
 
+def _graph_keras(fw: Any) -> bool:
+    """Keras that builds a graph for every model: TF 1.x and standalone Keras 2 (its Sequential takes
+    an ``InputLayer``, not an ``Input`` tensor; its subclassed models are built on data by ``predict``)."""
+    return fw.graph_mode or (fw.flavour == "keras" and fw.keras_generation == 2)
+
+
 def _sequential(fw: Any, recipe: Recipe, layer: Any, values: List[np.ndarray]) -> Any:
-    return compiled(fw, fw.Sequential([_inputs(fw, recipe, values)[0], layer]))
+    if _graph_keras(fw):
+        first = fw.layers.InputLayer(input_shape=values[0].shape[1:], dtype=str(values[0].dtype))
+    else:
+        first = _inputs(fw, recipe, values)[0]
+    return compiled(fw, fw.Sequential([first, layer]))
 
 
 def _subclassed(fw: Any, recipe: Recipe, layer: Any, values: List[np.ndarray]) -> Any:
@@ -84,6 +94,9 @@ def _subclassed(fw: Any, recipe: Recipe, layer: Any, values: List[np.ndarray]) -
         self.inner = layer
 
     model = type("Generated", (fw.Model,), {"__init__": __init__, "call": lambda self, x: self.inner(x)})()
+    if _graph_keras(fw):  # called on a NumPy batch, a graph model would take it for a constant input
+        compiled(fw, model).predict(values[0][:1], verbose=0)
+        return model
     model(values[0][:1])
     return compiled(fw, model)
 

@@ -50,6 +50,13 @@ DECLARED = {
     "LossScaleOptimizer": "wraps another optimizer for mixed precision",
     "MultiOptimizer": "dispatches to other optimizers by layer",
     "TFOptimizer": "wraps a TensorFlow optimizer the user passes (standalone Keras 2)",
+    "Recurrent": "the abstract base of standalone Keras 2.2's recurrent layers",
+    "ConvRecurrent2D": "the abstract base of standalone Keras 2.2's convolutional recurrent layers",
+    "ConvRNN2D": "wraps a convolutional recurrent cell (standalone Keras 2): covered through ConvLSTM2D",
+    "ConvLSTM2DCell": "the cell of ConvRNN2D (standalone Keras 2): covered through ConvLSTM2D",
+    "CuDNNGRU": "cuDNN kernels only: runs on a CUDA GPU, not on the CPU every environment of the matrix has",
+    "CuDNNLSTM": "cuDNN kernels only: runs on a CUDA GPU, not on the CPU every environment of the matrix has",
+    "SensitivitySpecificityBase": "the abstract base of SensitivityAtSpecificity and its kin",
 }
 # Layers whose Keras 3 implementation runs on TensorFlow whatever the backend (documented: "requires
 # TensorFlow"); declared where the environment has no TensorFlow to run them.
@@ -73,6 +80,7 @@ OVERRIDES = {
     "Discretization": {"kwargs": {"bin_boundaries": [-0.5, 0.0, 0.5]}},
     "Normalization": {"kwargs": {"mean": 0.1, "variance": 2.0}},
     "Reshape": {"input": "flat6"}, "Permute": {"input": "rank3"}, "RepeatVector": {"input": "rank2"},
+    "Flatten": {"input": "rank3"},  # standalone Keras 2 flattens rank 3 and up
     "Dot": {"kwargs": {"axes": 1}, "input": "pair"},
     "Attention": {"input": "sequences"}, "AdditiveAttention": {"input": "sequences"},
     "MultiHeadAttention": {"input": "sequences_positional"},
@@ -187,7 +195,7 @@ def _input_kind(name: str) -> str:
         return override
     if name in MERGES:
         return "pair"
-    if name.startswith("ConvLSTM"):  # ConvLSTM2D, and Keras 2.2's ConvLSTM2DCell
+    if name.startswith("ConvLSTM"):
         return {"1": "rank4", "2": "rank5", "3": "rank6"}[re.search(r"(\d)D", name).group(1)]
     for suffix, kind in (("1D", "rank3"), ("2D", "rank4"), ("3D", "rank5")):
         if suffix in name:
