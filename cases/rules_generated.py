@@ -145,9 +145,9 @@ KERAS22_SEPARABLE_STEP = Finding(
     keras_flavours=("keras",), intermittent=True)
 KERAS2_ADAPTIVE_UNSTABLE = Finding(
     "keras>=2.2,<2.4", "standalone Keras 2.2-2.3 on TensorFlow: Adam, Adamax, Nadam and Adagrad take other steps in "
-    "one of two programs that must agree, in some runs and not in others, even with one PYTHONHASHSEED (tf114-keras, "
-    "the optimizer relations run 6 times: 0 to 5 such rules per run, 0.0004 to 0.107 apart; tf20-keras: Adam and "
-    "Nadam rebuilt from their config, once each in three runs): the same program computes differently from run to "
+    "one of two programs that must agree, in some runs and not in others, even with one PYTHONHASHSEED (tf114-keras: "
+    "in 8 of 14 runs of its optimizer rules, 0 to 4 such rules per run, 0.0004 to 0.107 apart; tf20-keras: Adam or "
+    "Nadam rebuilt from its config, in 2 of 5 runs): the same program computes differently from run to "
     "run, as an unordered read and assign of the optimizer's slot variables in one graph run would; cause not isolated",
     keras_flavours=("keras",), intermittent=True)
 
