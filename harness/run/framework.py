@@ -175,13 +175,13 @@ class Framework(object):
             yield
             return
         import jax
-        options = {"jax_compilation_cache_dir": tempfile.mkdtemp(prefix="harness-jax-"),
-                   "jax_persistent_cache_min_compile_time_secs": 0, "jax_persistent_cache_min_entry_size_bytes": -1}
-        if not all(name in jax.config.values for name in options):
-            shutil.rmtree(options["jax_compilation_cache_dir"])
+        names = ("jax_compilation_cache_dir", "jax_persistent_cache_min_compile_time_secs",
+                 "jax_persistent_cache_min_entry_size_bytes")
+        if not all(name in jax.config.values for name in names):
             yield
             return
-        before = {name: jax.config.values[name] for name in options}
+        before = {name: jax.config.values[name] for name in names}
+        options = dict(zip(names, (tempfile.mkdtemp(prefix="harness-jax-"), 0, -1)))
         try:
             _jax_cache(jax, options)
             yield
