@@ -1,4 +1,4 @@
-"""Command line: ``python -m harness run|list|validate|compare|decide|html|tox-ini`` (also installed as ``keras-harness``).
+"""Command line: ``python -m harness run|list|validate|compare|decide|bisect|html|tox-ini`` (also installed as ``keras-harness``).
 
 User errors print one line and exit 2; an environment whose invariants fail unexpectedly, or
 whose runs crash, exits 1; otherwise 0. Interrupted runs exit 130 (SIGINT) or 143 (SIGTERM)
@@ -66,6 +66,39 @@ def _parser() -> argparse.ArgumentParser:
     page.add_argument("comparison", nargs="?", default=os.path.join(settings.REPORTS_FOLDER, "comparison.json"))
     page.add_argument("--output", default=os.path.join(settings.REPORTS_FOLDER, "comparison.html"),
                       help="default: %(default)s")
+    bisect = commands.add_parser("bisect", help="find the release(s) of a package where a case's check changes "
+                                                 "(exit 1 when no change point is found)")
+    bisect.add_argument("case", help="the case to run at each release, e.g. linear_autoencoder")
+    bisect.add_argument("--check", required=True, help="the check whose verdict is watched")
+    bisect.add_argument("--init-mode", choices=("framework", "pinned"),
+                        help="read the check's verdict in this init mode alone (and run only it)")
+    bisect.add_argument("--package", required=True, help="the package whose releases are probed, e.g. tensorflow")
+    bisect.add_argument("--good", required=True, metavar="VERSION", help="one end (e.g. 2.0.0); either order")
+    bisect.add_argument("--bad", required=True, metavar="VERSION", help="the other end (e.g. 1.14.0)")
+    bisect.add_argument("--with", dest="together", action="append", default=[], metavar="PACKAGE",
+                        help="a package that moves with it at the same version (jaxlib with jax); repeatable")
+    bisect.add_argument("--hold", action="append", default=[], metavar="REQUIREMENT",
+                        help="a requirement held fixed while the package moves (tensorflow-cpu==2.19.1 for Keras "
+                             "releases); repeatable")
+    bisect.add_argument("--set", dest="variables", action="append", default=[], metavar="NAME=VALUE",
+                        help="an environment variable of every probe (KERAS_BACKEND=jax, HARNESS_KERAS=keras); "
+                             "repeatable")
+    bisect.add_argument("--pre", action="store_true", help="probe pre-releases too")
+    bisect.add_argument("--every", action="store_true", help="probe every release, not only where the ends of an "
+                                                             "interval differ (finds changes that undo each other)")
+    bisect.add_argument("--repeats", type=settings.positive_int, default=1, metavar="N",
+                        help="seeds per probe (default: %(default)s)")
+    bisect.add_argument("--timeout", type=settings.positive_float, default=600.0, metavar="SECONDS",
+                        help="per-run timeout in a probe (default: %(default)s)")
+    bisect.add_argument("--cases", default="cases", help="folder of case files (default: %(default)s)")
+    bisect.add_argument("--reports", nargs="*", default=[], metavar="REPORT",
+                        help="existing reports; those of an environment matching a release are used as its probe")
+    bisect.add_argument("--index-url", help="a PEP 691 package index (default: PyPI)")
+    bisect.add_argument("--find-links", metavar="FOLDER", help="a folder of wheels to take releases from first")
+    bisect.add_argument("--cache", help="where probe environments are kept (default: ~/.cache/keras-harness/probe-envs)")
+    bisect.add_argument("--output", default="bisect.json", help="written after every probe; the same command "
+                                                                "continues from it (default: %(default)s)")
+    bisect.add_argument("--markdown", help="also write the result as Markdown here")
     project = commands.add_parser("tox-ini", help="write the tox.ini that runs your own project's cases in the "
                                                   "harness's environments")
     project.add_argument("--envs", default="tf215,tf2", help="default env list, comma-separated (default: %(default)s); "
@@ -193,6 +226,36 @@ def _decide(arguments: argparse.Namespace) -> int:
     return 1 if comparison["gate"]["failed"] else 0
 
 
+def _variables(pairs: List[str]) -> dict:
+    found = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        if not equals or not name:
+            raise UserError("--set {}: expected NAME=VALUE, e.g. --set KERAS_BACKEND=jax".format(pair))
+        found[name] = value
+    return found
+
+
+def _bisect(arguments: argparse.Namespace) -> int:
+    from harness.contract.strict_json import write_atomically
+    from harness.host import bisect, present, probe_environments
+    _check_writable(*[path for path in (arguments.output, arguments.markdown) if path])
+    if not os.path.isdir(arguments.cases):
+        raise UserError("--cases {}: not a folder of case files".format(arguments.cases))
+    asked = bisect.question(arguments.case, arguments.check, arguments.init_mode, arguments.package, arguments.good,
+                            arguments.bad, arguments.together, arguments.hold, _variables(arguments.variables),
+                            arguments.pre, arguments.repeats, arguments.every, arguments.index_url,
+                            arguments.find_links and os.path.abspath(arguments.find_links),
+                            os.path.abspath(arguments.cases))
+    document = bisect.bisect(asked, arguments.output, arguments.reports,
+                             arguments.cache or probe_environments.default_cache(), arguments.timeout)
+    sys.stdout.write(present.bisection_terminal(document))
+    if arguments.markdown:
+        write_atomically(arguments.markdown, present.bisection_markdown(document))
+    sys.stdout.write("bisection: {}\n".format(arguments.output))
+    return 0 if document["change_points"] else 1
+
+
 def _html(arguments: argparse.Namespace) -> int:
     from harness.contract import comparison as comparison_document
     from harness.contract.strict_json import write_atomically
@@ -205,7 +268,7 @@ def _html(arguments: argparse.Namespace) -> int:
 
 def main(argv: Optional[List[str]] = None) -> int:
     commands = {"run": _run, "list": _list, "validate": _validate, "compare": _compare, "decide": _decide,
-                "html": _html, "tox-ini": _tox_ini}
+                "html": _html, "tox-ini": _tox_ini, "bisect": _bisect}
     try:
         arguments = _parser().parse_args(argv)
         if arguments.command not in commands:

@@ -15,6 +15,7 @@ from typing import Any, Dict, List
 
 REPORT_SCHEMA_PATH = os.path.join(os.path.dirname(__file__), "schemas", "report.schema.json")
 COMPARISON_SCHEMA_PATH = os.path.join(os.path.dirname(__file__), "schemas", "comparison.schema.json")
+BISECTION_SCHEMA_PATH = os.path.join(os.path.dirname(__file__), "schemas", "bisection.schema.json")
 _ANNOTATIONS = {"$schema", "$id", "title", "description", "definitions"}
 _KEYWORDS = {"type", "enum", "properties", "required", "additionalProperties", "items", "anyOf", "minimum", "$ref"}
 _TYPES = {

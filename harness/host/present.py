@@ -1,10 +1,11 @@
-"""A comparison as a person reads it: a terminal table (100 columns) and Markdown for CI.
+"""A comparison (or a bisection) as a person reads it: a terminal table (100 columns) and Markdown for CI.
 
 The words come from :mod:`harness.host.wording`; this module lays them out. Everything shown comes
 from reports, which are data from elsewhere: Markdown cells are escaped so that a case title or a
 check id cannot inject markup into a CI job summary.
 """
 
+import os
 import textwrap
 from typing import Any, Dict, List, Optional
 
@@ -189,4 +190,47 @@ def markdown(comparison: Dict[str, Any]) -> str:
             len(comparison["gaps"]), ", accepted with --allow-incomplete" if comparison["allow_incomplete"] else
             ": they fail the gate"), ""]
         lines.extend("- " + e(wording.gap_text(gap)) for gap in comparison["gaps"])
+    return "\n".join(lines) + "\n"
+
+
+def _bisection_rows(document: Dict[str, Any]) -> List[List[str]]:
+    """release, outcome, python, evidence, time: one row per release of the range (unprobed ones too)."""
+    probes = {probe["version"]: probe for probe in document["probes"]}
+    rows = []
+    for release in document["releases"]:
+        probe = probes.get(release["version"])
+        if probe is None:
+            rows.append([release["version"], "-", "-", "not probed", "-"])
+            continue
+        where = probe["report"] if probe["source"] == "report" else None
+        time_text = "from {}".format(os.path.basename(where)) if where else "{:.0f} s{}".format(
+            probe["build_s"] + probe["run_s"], " (env cached)" if probe["cached"] else "")
+        rows.append([release["version"], wording.OUTCOME_LABELS[probe["outcome"]], probe["python"] or "-",
+                     wording.probe_evidence(probe), time_text])
+    return rows
+
+
+def bisection_terminal(document: Dict[str, Any]) -> str:
+    """The release table, the change points one line each, and what state the bisection is in."""
+    asked = document["question"]
+    head = ["release", "outcome", "python", "evidence", "time"]
+    rows = _bisection_rows(document)
+    widths = [max(len(row[i]) for row in rows + [head]) for i in range(len(head) - 1)]
+    lines = ["{} {}: {}".format(asked["case"], asked["check"], asked["package"])]
+    for row in [head] + rows:
+        lines.append("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
+    points = document["change_points"]
+    lines.append("change points ({}): {}".format(len(points), wording.BISECT_STATES[document["state"]]))
+    lines.extend("  " + wording.change_point_text(asked["package"], point) for point in points)
+    return "\n".join(lines) + "\n"
+
+
+def bisection_markdown(document: Dict[str, Any]) -> str:
+    e = escape_markdown
+    asked = document["question"]
+    lines = ["## Bisection: {} / {} over {}".format(e(asked["case"]), e(asked["check"]), e(asked["package"])), "",
+             wording.BISECT_STATES[document["state"]], ""]
+    lines.extend("- " + e(wording.change_point_text(asked["package"], point)) for point in document["change_points"])
+    lines += ["", "| release | outcome | python | evidence | time |", "|---|---|---|---|---|"]
+    lines.extend("| " + " | ".join(e(cell) for cell in row) + " |" for row in _bisection_rows(document))
     return "\n".join(lines) + "\n"

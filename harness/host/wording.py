@@ -1,4 +1,4 @@
-"""Every sentence a comparison is said in: the one place words are chosen.
+"""Every sentence a comparison (or a bisection) is said in: the one place words are chosen.
 
 ``comparison.json`` holds codes and facts; the terminal table, the Markdown summary and the HTML page
 all say them through these functions, so a word changes here once and never changes a document.
@@ -287,3 +287,53 @@ def backend_lines(comparison: Dict[str, Any]) -> List[str]:
     return ["{}: on Keras {}, {} ({}) computes otherwise than {} (fingerprints {:.3g} apart)".format(
         row["rule"], found["keras"], found["backend"], found["disagrees"], ", ".join(found["agree"]),
         float(found["distance"])) for row in comparison["rules"] for found in [row.get("backends")] if found]
+
+
+OUTCOME_LABELS = {"holds": "holds", "fails": "FAILS", "error": "CRASHES", "unclear": "unclear",
+                  "not_installed": "skipped"}
+
+
+def bisect_start(asked: Dict[str, Any], ordered: Sequence[str], known: int) -> str:
+    return "bisect {} --check {}{}: {} {} .. {}, {} release(s){}; {} already judged\n".format(
+        asked["case"], asked["check"], " ({} init)".format(asked["init_mode"]) if asked["init_mode"] else "",
+        asked["package"], ordered[0], ordered[-1], len(ordered),
+        " (held: {})".format(", ".join(asked["held"])) if asked["held"] else "", known)
+
+
+def bisect_probing(count: int, package: str, version: str) -> str:
+    return "[probe {}] {} {}: ".format(count, package, version)
+
+
+def probe_evidence(probe: Dict[str, Any]) -> str:
+    """A probe's evidence in a few words: the verdict and the values measured, or why there is none."""
+    if probe["verdict"] is None:
+        return probe["reason"] or "-"
+    values = [value for value in probe["measured"] if value is not None]
+    measured = " measured {}".format(_range_text(values)) if values else ""
+    return "{}{}, {} seed(s)".format(probe["verdict"], measured, probe["seeds"])
+
+
+def _range_text(values: Sequence[float]) -> str:
+    low, high = min(values), max(values)
+    return "{:.4g}".format(low) if low == high else "{:.4g}..{:.4g}".format(low, high)
+
+
+def bisect_probed(probe: Dict[str, Any]) -> str:
+    where = "python {}, ".format(probe["python"]) if probe["python"] else ""
+    built = "env {} {:.1f} s".format("cached" if probe["cached"] else "built", probe["build_s"])
+    return "{} ({}{}, ran {:.1f} s): {}\n".format(OUTCOME_LABELS[probe["outcome"]], where, built, probe["run_s"],
+                                                  probe_evidence(probe))
+
+
+def change_point_text(package: str, point: Dict[str, Any]) -> str:
+    """One change point in one line: where the outcome changes, from what to what."""
+    between = " ({} between not judged)".format(", ".join(point["not_judged_between"])) \
+        if point["not_judged_between"] else ""
+    return "{} {} -> {}: {} -> {}{}".format(package, point["last_before"], point["first_after"],
+                                            OUTCOME_LABELS[point["before"]], OUTCOME_LABELS[point["after"]], between)
+
+
+BISECT_STATES = {"running": "not finished: probes remain (run the same command again to continue)",
+                 "found": "every change between ends that differ is found",
+                 "ends_agree": "both ends give the same outcome: nothing to bisect (--every probes every release)",
+                 "end_unjudged": "an end could not be judged: nothing to bisect from it"}

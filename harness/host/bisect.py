@@ -1,0 +1,306 @@
+"""``harness bisect``: which published release changed what a case's check shows.
+
+Between a good and a bad version of a package (either order: finding a fix is finding a change),
+the releases in between come from the package index (:mod:`harness.host.releases`). Both ends are
+probed first (as mozregression does); then every interval whose two ends were judged differently
+is split at the release nearest its middle, again and again, until each change sits between two
+adjacent judged releases (as TorchBench re-splits every half that still differs, so that every
+change point between ends that differ is found, not only the first). ``every`` probes every
+release, for changes that an interval whose ends agree could hide.
+
+A probe is one release: an environment built for it (:mod:`harness.host.probe_environments`,
+cached), the case alone run there by the harness's own runner, and the check's verdict read from
+the report it writes, in the init mode asked for. A declared known failure counts as failing:
+bisection reads what was measured, not what was declared. A release that cannot be installed or
+imported is skipped with the reason (git bisect's exit 125); a case that crashes is an outcome of
+its own (a change from passing to crashing is a change). Reports of matching environments that
+already exist are used as probes for free. ``bisect.json`` is written after every probe, and a
+bisection given the same question and file continues from the probes it finished.
+"""
+
+import datetime
+import os
+import subprocess
+import sys
+import time
+from typing import Any, Callable, Dict, List, Optional, Sequence, TextIO, Tuple
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from harness import __version__
+from harness.contract import bisection, report
+from harness.contract.strict_json import decode_float
+from harness.errors import ReportError, UserError
+from harness.host import probe_environments, releases, wording
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# How a check's verdict reads in a bisection: a declared known failure fails (it was measured to).
+OUTCOME_OF_VERDICT = {"pass": "holds", "fixed": "holds", "fail": "fails", "known_failure": "fails",
+                      "error": "error", "noise": "unclear", "skipped": "unclear"}
+JUDGED = ("holds", "fails", "error")
+EXIT_NOT_INSTALLED = "not_installed"
+
+Prober = Callable[[Dict[str, Any], releases.Release, str], Dict[str, Any]]
+
+
+def question(case: str, check: str, init_mode: Optional[str], package: str, good: str, bad: str,
+             together: Sequence[str], held: Sequence[str], environment_variables: Dict[str, str], pre: bool,
+             repeats: int, every: bool, index_url: Optional[str], find_links: Optional[str],
+             cases_folder: str) -> Dict[str, Any]:
+    """What a bisection asks, as its document records it (a resumed one must ask the same)."""
+    for requirement in held:
+        try:
+            Requirement(requirement)
+        except InvalidRequirement as error:
+            raise UserError("--hold {}: not a requirement ({}); e.g. --hold tensorflow-cpu==2.19.1".format(
+                requirement, error))
+    if releases.version(good, "--good") == releases.version(bad, "--bad"):
+        raise UserError("--good and --bad are both {}: give two versions to bisect between".format(good))
+    return {"case": case, "check": check, "init_mode": init_mode, "package": package, "good": good, "bad": bad,
+            "together": list(together), "held": list(held), "environment_variables": dict(environment_variables),
+            "pre_releases": pre, "repeats": repeats, "every": every, "index_url": index_url, "find_links": find_links,
+            "cases_folder": cases_folder}
+
+
+def judge(document: Dict[str, Any], asked: Dict[str, Any]) -> Dict[str, Any]:
+    """The outcome of the asked check in one report: its verdict (in the asked init mode), the values
+    it measured per repeat, and the seeds; ``unclear`` where the report does not hold it."""
+    case = next((case for case in document["cases"] if case["id"] == asked["case"]), None)
+    check = None if case is None else next((c for c in case["checks"] if c["id"] == asked["check"]), None)
+    if check is None:
+        missing = "case {}".format(asked["case"]) if case is None else "check {}".format(asked["check"])
+        return {"outcome": "unclear", "verdict": None, "measured": [], "seeds": 0,
+                "reason": "the report has no {}".format(missing)}
+    mode = asked["init_mode"]
+    verdict = check["by_init_mode"].get(mode) if mode else check["verdict"]
+    if verdict is None:
+        return {"outcome": "unclear", "verdict": None, "measured": [], "seeds": report.case_repeats(case),
+                "reason": "the check was not judged in {} init mode".format(mode)}
+    groups = [group for group in check["groups"] if mode is None or group["init_mode"] == mode]
+    measured = [decode_float(group["measured"]) if group["measured"] is not None else None
+                for group in groups]
+    reason = next((group["reason"] for group in groups if group.get("reason")), None)
+    return {"outcome": OUTCOME_OF_VERDICT[verdict], "verdict": verdict, "measured": measured,
+            "seeds": report.case_repeats(case), "reason": reason}
+
+
+def _probe_record(version: str, judged: Dict[str, Any], **facts: Any) -> Dict[str, Any]:
+    record = {"version": version, "python": None, "packages": {}, "resolved_as_of": None, "source": "probe",
+              "report": None, "build_s": 0.0, "run_s": 0.0, "cached": False}
+    record.update(judged)
+    record.update(facts)
+    return record
+
+
+def _requirements(asked: Dict[str, Any], version: str) -> List[str]:
+    return ["{}=={}".format(name, version) for name in [asked["package"]] + asked["together"]] + asked["held"]
+
+
+def _reported_versions(document: Dict[str, Any]) -> Dict[str, str]:
+    return {canonicalize_name(name): value for name, value in document["environment"].get("packages", {}).items()}
+
+
+def _matches(document: Dict[str, Any], asked: Dict[str, Any], version: str) -> bool:
+    """Whether a report was made where a probe of ``version`` would run: the moving packages at that
+    version, every held requirement met, and the asked environment variables set alike."""
+    versions = _reported_versions(document)
+    for name in [asked["package"]] + asked["together"]:
+        if versions.get(canonicalize_name(name)) != version:
+            return False
+    for text in asked["held"]:
+        requirement = Requirement(text)
+        found = versions.get(canonicalize_name(requirement.name))
+        if found is None or not requirement.specifier.contains(found, prereleases=True):
+            return False
+    recorded = document["environment"]["determinism"]
+    return all(recorded.get(name) == value for name, value in asked["environment_variables"].items()
+               if name in recorded)
+
+
+def free_probes(paths: Sequence[str], asked: Dict[str, Any], versions: Sequence[str]) -> Dict[str, Dict[str, Any]]:
+    """Probes read from existing reports of environments that match a release of the range."""
+    found = {}  # type: Dict[str, Dict[str, Any]]
+    for path in paths:
+        document = report.load(path)
+        for version in versions:
+            if version not in found and _matches(document, asked, version):
+                judged = judge(document, asked)
+                if judged["outcome"] != "unclear":
+                    found[version] = _probe_record(version, judged, source="report", report=path,
+                                                   python=document["environment"]["python"]["version"],
+                                                   packages=_reported_versions(document))
+    return found
+
+
+def run_probe(asked: Dict[str, Any], release: releases.Release, folder: str, cache: str, held_uploads: Sequence[Optional[str]],
+              held_pythons: Optional[Sequence[str]], timeout: float) -> Dict[str, Any]:
+    """Build the release's environment and run the asked case there; its outcome as a probe record."""
+    version = str(release.version)
+    pythons = [python for python in release.pythons if held_pythons is None or python in held_pythons]
+    date = probe_environments.resolution_date([release.uploaded] + list(held_uploads))
+    built = probe_environments.build(_requirements(asked, version), pythons, date, cache, asked["find_links"],
+                                     asked["index_url"])
+    facts = {"python": built.python, "packages": built.packages, "resolved_as_of": date, "build_s": built.seconds,
+             "cached": built.cached}
+    if built.problem is not None:
+        return _probe_record(version, {"outcome": EXIT_NOT_INSTALLED, "verdict": None, "measured": [], "seeds": 0,
+                                       "reason": built.problem}, **facts)
+    path = os.path.join(folder, "{}-{}.json".format(canonicalize_name(asked["package"]), version))
+    command = [built.executable, "-m", "harness", "run", "--env", "{}-{}".format(asked["package"], version),
+               "--cases", asked["cases_folder"], "-k", asked["case"], "--output", path, "--overwrite",
+               "--repeats", str(asked["repeats"]), "--no-controlled-runs", "--no-determinism-rerun",
+               "--timeout", str(timeout)] + (["--init-mode", asked["init_mode"]] if asked["init_mode"] else [])
+    environment = dict(os.environ, PYTHONPATH=ROOT, PYTHONHASHSEED="0", TF_CPP_MIN_LOG_LEVEL="2",
+                       **asked["environment_variables"])
+    for name in ("TOX_ENV_NAME", "VIRTUAL_ENV", "PYTHONHOME"):
+        environment.pop(name, None)
+    started = time.time()
+    finished = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment)
+    facts["run_s"] = time.time() - started
+    said = finished.stdout.decode("utf-8", "replace")
+    if not os.path.exists(path):
+        # The runner refused to start (exit 2: it cannot import the framework, say) or died before writing.
+        outcome = EXIT_NOT_INSTALLED if finished.returncode == 2 else "error"
+        return _probe_record(version, {"outcome": outcome, "verdict": None, "measured": [], "seeds": 0,
+                                       "reason": probe_environments.last_line(said)}, **facts)
+    try:
+        document = report.load(path)
+    except ReportError as error:
+        return _probe_record(version, {"outcome": "error", "verdict": None, "measured": [], "seeds": 0,
+                                       "reason": str(error)}, **facts)
+    facts["report"] = path
+    return _probe_record(version, judge(document, asked), **facts)
+
+
+def next_release(ordered: Sequence[str], probes: Dict[str, Dict[str, Any]], every: bool) -> Optional[str]:
+    """The release to probe next: the ends first; then (all of them, with ``every``) the unprobed release
+    nearest the middle of the first interval whose judged ends differ; None when none is left."""
+    for end in (ordered[0], ordered[-1]):
+        if end not in probes:
+            return end
+    if every:
+        return next((version for version in ordered if version not in probes), None)
+    judged = [index for index, version in enumerate(ordered) if probes.get(version, {}).get("outcome") in JUDGED]
+    for low, high in zip(judged, judged[1:]):
+        if probes[ordered[low]]["outcome"] == probes[ordered[high]]["outcome"]:
+            continue
+        open_ = [index for index in range(low + 1, high) if ordered[index] not in probes]
+        if open_:
+            middle = (low + high) / 2.0
+            return ordered[min(open_, key=lambda index: (abs(index - middle), index))]
+    return None
+
+
+def change_points(ordered: Sequence[str], probes: Dict[str, Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Every pair of judged releases with nothing judged between them whose outcomes differ."""
+    judged = [index for index, version in enumerate(ordered) if probes.get(version, {}).get("outcome") in JUDGED]
+    points = []
+    for low, high in zip(judged, judged[1:]):
+        before, after = probes[ordered[low]]["outcome"], probes[ordered[high]]["outcome"]
+        if before != after and all(ordered[index] in probes for index in range(low + 1, high)):
+            points.append({"last_before": ordered[low], "first_after": ordered[high], "before": before,
+                           "after": after, "not_judged_between": list(ordered[low + 1:high])})
+    return points
+
+
+def state(ordered: Sequence[str], probes: Dict[str, Dict[str, Any]], every: bool) -> str:
+    """Where a bisection stands, read from its probes alone (not from the search that chose them, so that a
+    search that stops early reads ``running``, never ``found``)."""
+    ends = [probes.get(end, {}).get("outcome") for end in (ordered[0], ordered[-1])]
+    if None in ends:
+        return "running"
+    if any(outcome not in JUDGED for outcome in ends):
+        return "end_unjudged"
+    if every and any(version not in probes for version in ordered):
+        return "running"
+    judged = [index for index, version in enumerate(ordered) if probes.get(version, {}).get("outcome") in JUDGED]
+    for low, high in zip(judged, judged[1:]):
+        differ = probes[ordered[low]]["outcome"] != probes[ordered[high]]["outcome"]
+        if differ and not all(ordered[index] in probes for index in range(low + 1, high)):
+            return "running"
+    return "found" if change_points(ordered, probes) else "ends_agree"
+
+
+def _document(asked: Dict[str, Any], chosen: Sequence[releases.Release], probes: Dict[str, Dict[str, Any]],
+              created: str) -> Dict[str, Any]:
+    ordered = [str(release.version) for release in chosen]
+    return {"schema_version": bisection.SCHEMA_VERSION, "harness_version": __version__, "created": created,
+            "question": asked, "releases": [{"version": str(release.version), "uploaded": release.uploaded,
+                                             "pythons": list(release.pythons)} for release in chosen],
+            "probes": [probes[version] for version in ordered if version in probes],
+            "change_points": change_points(ordered, probes), "state": state(ordered, probes, asked["every"])}
+
+
+def resumed(output: str, asked: Dict[str, Any]) -> Tuple[Dict[str, Dict[str, Any]], Optional[str]]:
+    """The finished probes of an earlier bisection of the same question in ``output`` (none if there is
+    no file); another question there is refused, never replaced."""
+    if not os.path.exists(output):
+        return {}, None
+    earlier = bisection.load(output)
+    if earlier["question"] != asked:
+        differing = sorted(key for key in asked if earlier["question"].get(key) != asked[key])
+        raise UserError("{}: holds a bisection of another question (it differs in {}); give --output another "
+                        "file, or remove it".format(output, ", ".join(differing)))
+    return {probe["version"]: probe for probe in earlier["probes"]}, earlier["created"]
+
+
+def held_facts(asked: Dict[str, Any]) -> Tuple[List[Optional[str]], Optional[List[str]]]:
+    """The upload times and the Pythons of the held ``==`` requirements (their day bounds the resolution
+    date from below; a probe runs on a Python both have wheels for)."""
+    uploads = []  # type: List[Optional[str]]
+    pythons = None  # type: Optional[List[str]]
+    for text in asked["held"]:
+        requirement = Requirement(text)
+        pinned = [spec.version for spec in requirement.specifier if spec.operator == "=="]
+        if not pinned:
+            continue
+        version = releases.version(pinned[0], "--hold")
+        found = [release for release in releases.published(requirement.name, asked["index_url"], asked["find_links"])
+                 if release.version == version]
+        if not found:
+            raise UserError("--hold {}: no release {} of {} on the index".format(text, version, requirement.name))
+        uploads.append(found[0].uploaded)
+        pythons = [python for python in found[0].pythons if pythons is None or python in pythons]
+    return uploads, pythons
+
+
+def bisect(asked: Dict[str, Any], output: str, reports: Sequence[str], cache: str, timeout: float,
+           out: TextIO = sys.stdout, prober: Optional[Prober] = None) -> Dict[str, Any]:
+    """Bisect, writing ``output`` after every probe; the finished document."""
+    good, bad = releases.version(asked["good"], "--good"), releases.version(asked["bad"], "--bad")
+    chosen = releases.between(releases.published(asked["package"], asked["index_url"], asked["find_links"]),
+                              good, bad, asked["pre_releases"])
+    ordered = [str(release.version) for release in chosen]
+    by_version = {str(release.version): release for release in chosen}
+    probes, created = resumed(output, asked)
+    if probes:
+        out.write("{}: resuming from {} finished probe(s)\n".format(output, len(probes)))
+    for version, probe in free_probes(reports, asked, ordered).items():
+        probes.setdefault(version, probe)
+    created = created or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    folder = os.path.splitext(output)[0] + ".probes"
+    os.makedirs(folder, exist_ok=True)
+    uploads, pythons = held_facts(asked) if prober is None else ([], None)
+    probe = prober or (lambda asked_, release, folder_: run_probe(asked_, release, folder_, cache, uploads, pythons,
+                                                                  timeout))
+    out.write(wording.bisect_start(asked, ordered, len(probes)))
+    document = _document(asked, chosen, probes, created)
+    bisection.write(output, document)
+    count = 0
+    while True:
+        now = state(ordered, probes, asked["every"])
+        if now != "running":
+            break
+        version = next_release(ordered, probes, asked["every"])
+        if version is None:
+            raise AssertionError("the search stopped with releases left to probe: {}".format(sorted(probes)))
+        count += 1
+        out.write(wording.bisect_probing(count, asked["package"], version))
+        out.flush()
+        probes[version] = probe(asked, by_version[version], folder)
+        out.write(wording.bisect_probed(probes[version]))
+        out.flush()
+        document = _document(asked, chosen, probes, created)
+        bisection.write(output, document)
+    return document
