@@ -163,7 +163,7 @@ def run_probe(asked: Dict[str, Any], release: releases.Release, folder: str, cac
         # The runner refused to start (exit 2: it cannot import the framework, say) or died before writing.
         outcome = EXIT_NOT_INSTALLED if finished.returncode == 2 else "error"
         return _probe_record(version, {"outcome": outcome, "verdict": None, "measured": [], "seeds": 0,
-                                       "reason": probe_environments.last_line(said)}, **facts)
+                                       "reason": probe_environments.failure_reason(said)}, **facts)
     try:
         document = report.load(path)
     except ReportError as error:

@@ -84,12 +84,21 @@ def _key(python: str, requirements: Sequence[str], date: Optional[str], find_lin
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def last_line(text: str) -> str:
-    """What a failing tool said last that is not its progress: the reason, in one line."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    useful = [line for line in lines if not line.startswith(("Using ", "Resolved ", "Prepared ", "Installed ",
-                                                              "Audited ", "Creating "))]
-    return (useful or lines or ["(no message)"])[-1][:300]
+def failure_reason(text: str) -> str:
+    """Why a tool failed, in one line: its ``error:`` paragraph (uv's error and its causes, the runner's
+    one-line user error), else the last line it printed that is not progress."""
+    lines = [line.strip() for line in text.splitlines()]
+    start = next((index for index, line in enumerate(lines) if line.startswith("error:")), None)
+    if start is not None:
+        paragraph = []
+        for line in lines[start:]:
+            if not line or line.startswith("hint:"):
+                break
+            paragraph.append(line)
+        return " ".join(paragraph)[:500]
+    said = [line for line in lines if line and not line.startswith(("Using ", "Resolved ", "Prepared ", "Installed ",
+                                                                     "Audited ", "Creating "))]
+    return (said or ["(no message)"])[-1][:500]
 
 
 def _uv(arguments: List[str]) -> subprocess.CompletedProcess:
@@ -120,14 +129,14 @@ def build(requirements: Sequence[str], pythons: Sequence[str], date: Optional[st
         shutil.rmtree(partial, ignore_errors=True)
         made = _uv(["venv", "--quiet", "--python", executable, partial])
         if made.returncode != 0:
-            problem = "python {}: {}".format(python, last_line(made.stdout.decode("utf-8", "replace")))
+            problem = "python {}: {}".format(python, failure_reason(made.stdout.decode("utf-8", "replace")))
             continue
         options = (["--exclude-newer", date] if date else []) + (["--find-links", find_links] if find_links else []) \
             + (["--index-url", index_url] if index_url else [])
         installed = _uv(["pip", "install", "--python", os.path.join(partial, "bin", "python")] + options
                         + list(requirements))
         if installed.returncode != 0:
-            problem = "python {}: {}".format(python, last_line(installed.stdout.decode("utf-8", "replace")))
+            problem = "python {}: {}".format(python, failure_reason(installed.stdout.decode("utf-8", "replace")))
             shutil.rmtree(partial, ignore_errors=True)
             continue
         frozen = _uv(["pip", "freeze", "--python", os.path.join(partial, "bin", "python")])

@@ -278,3 +278,13 @@ def test_a_search_that_stops_early_is_caught_loudly_and_never_reads_found(tmp_pa
         bisect.bisect(asked(folder), str(tmp_path / "b.json"), [], str(tmp_path), 60.0, out=open(os.devnull, "w"),
                       prober=raises)
     assert bisection.load(str(tmp_path / "b.json"))["probes"] == []  # what it wrote before holds nothing false
+
+
+def test_why_a_probe_could_not_install_is_uv_s_error_and_its_causes_in_one_line():
+    from harness.host.probe_environments import failure_reason
+    said = ("Using Python 3.11.7 environment at: x\nerror: No solution found when resolving dependencies\n"
+            "  cause: Because tensorflow==1.14.0 has no wheels with a matching Python ABI tag (e.g., `cp311`)\n"
+            "\nhint: You require CPython 3.11\n")
+    assert failure_reason(said) == ("error: No solution found when resolving dependencies cause: Because "
+                                    "tensorflow==1.14.0 has no wheels with a matching Python ABI tag (e.g., `cp311`)")
+    assert failure_reason("Resolved 3 packages\nSegmentation fault\nInstalled 3 packages\n") == "Segmentation fault"
