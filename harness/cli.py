@@ -66,10 +66,17 @@ def _parser() -> argparse.ArgumentParser:
     page.add_argument("comparison", nargs="?", default=os.path.join(settings.REPORTS_FOLDER, "comparison.json"))
     page.add_argument("--output", default=os.path.join(settings.REPORTS_FOLDER, "comparison.html"),
                       help="default: %(default)s")
-    bisect = commands.add_parser("bisect", help="find the release(s) of a package where a case's check changes "
-                                                 "(exit 1 when no change point is found)")
+    bisect = commands.add_parser("bisect", help="find the release(s) of a package where a case's check, or a quantity, "
+                                                 "changes (exit 1 when no change point is found)")
     bisect.add_argument("case", help="the case to run at each release, e.g. linear_autoencoder")
-    bisect.add_argument("--check", required=True, help="the check whose verdict is watched")
+    bisect.add_argument("--check", help="the check whose verdict is watched")
+    bisect.add_argument("--quantity", metavar="KEY", help="or a history key (val_loss) whose materiality against "
+                                                          "--good is watched, decided as compare decides it")
+    bisect.add_argument("--measure", default="final", help="of the quantity: final, curve_mean, ... (default: "
+                                                           "%(default)s)")
+    bisect.add_argument("--variant", help="the quantity of this variant alone (default: every variant's, the worst)")
+    bisect.add_argument("--max-seeds", type=settings.positive_int, default=20, metavar="N",
+                        help="seeds per release a quantity's undecided comparison may add up to (default: %(default)s)")
     bisect.add_argument("--init-mode", choices=("framework", "pinned"),
                         help="read the check's verdict in this init mode alone (and run only it)")
     bisect.add_argument("--package", required=True, help="the package whose releases are probed, e.g. tensorflow")
@@ -86,8 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     bisect.add_argument("--pre", action="store_true", help="probe pre-releases too")
     bisect.add_argument("--every", action="store_true", help="probe every release, not only where the ends of an "
                                                              "interval differ (finds changes that undo each other)")
-    bisect.add_argument("--repeats", type=settings.positive_int, default=1, metavar="N",
-                        help="seeds per probe (default: %(default)s)")
+    bisect.add_argument("--repeats", type=settings.positive_int, metavar="N",
+                        help="seeds per probe (default: 1 for a check, 3 for a quantity)")
     bisect.add_argument("--timeout", type=settings.positive_float, default=600.0, metavar="SECONDS",
                         help="per-run timeout in a probe (default: %(default)s)")
     bisect.add_argument("--cases", default="cases", help="folder of case files (default: %(default)s)")
@@ -242,11 +249,13 @@ def _bisect(arguments: argparse.Namespace) -> int:
     _check_writable(*[path for path in (arguments.output, arguments.markdown) if path])
     if not os.path.isdir(arguments.cases):
         raise UserError("--cases {}: not a folder of case files".format(arguments.cases))
+    repeats = arguments.repeats or (1 if arguments.quantity is None else 3)
     asked = bisect.question(arguments.case, arguments.check, arguments.init_mode, arguments.package, arguments.good,
                             arguments.bad, arguments.together, arguments.hold, _variables(arguments.variables),
-                            arguments.pre, arguments.repeats, arguments.every, arguments.index_url,
+                            arguments.pre, repeats, arguments.every, arguments.index_url,
                             arguments.find_links and os.path.abspath(arguments.find_links),
-                            os.path.abspath(arguments.cases))
+                            os.path.abspath(arguments.cases), arguments.quantity, arguments.measure, arguments.variant,
+                            arguments.max_seeds)
     document = bisect.bisect(asked, arguments.output, arguments.reports,
                              arguments.cache or probe_environments.default_cache(), arguments.timeout)
     sys.stdout.write(present.bisection_terminal(document))

@@ -29,10 +29,10 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from harness import __version__
-from harness.contract import bisection, report
+from harness.contract import bisection, report, vocabulary
 from harness.contract.strict_json import decode_float
 from harness.errors import ReportError, UserError
-from harness.host import probe_environments, releases, wording
+from harness.host import compare, probe_environments, releases, wording
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # How a check's verdict reads in a bisection: a declared known failure fails (it was measured to).
@@ -44,11 +44,18 @@ EXIT_NOT_INSTALLED = "not_installed"
 Prober = Callable[[Dict[str, Any], releases.Release, str], Dict[str, Any]]
 
 
-def question(case: str, check: str, init_mode: Optional[str], package: str, good: str, bad: str,
+def question(case: str, check: Optional[str], init_mode: Optional[str], package: str, good: str, bad: str,
              together: Sequence[str], held: Sequence[str], environment_variables: Dict[str, str], pre: bool,
              repeats: int, every: bool, index_url: Optional[str], find_links: Optional[str],
-             cases_folder: str) -> Dict[str, Any]:
-    """What a bisection asks, as its document records it (a resumed one must ask the same)."""
+             cases_folder: str, quantity: Optional[str] = None, measure: str = "final", variant: Optional[str] = None,
+             max_seeds: int = 20) -> Dict[str, Any]:
+    """What a bisection asks, as its document records it (a resumed one must ask the same): a check's
+    verdict, or a quantity's materiality against the ``good`` release."""
+    if (check is None) == (quantity is None):
+        raise UserError("give --check CHECK (a check's verdict) or --quantity KEY (a quantity against --good), "
+                        "one of them")
+    if quantity is not None and measure not in vocabulary.MEASURES:
+        raise UserError("--measure {}: expected one of {}".format(measure, ", ".join(vocabulary.MEASURES)))
     for requirement in held:
         try:
             Requirement(requirement)
@@ -60,7 +67,8 @@ def question(case: str, check: str, init_mode: Optional[str], package: str, good
     return {"case": case, "check": check, "init_mode": init_mode, "package": package, "good": good, "bad": bad,
             "together": list(together), "held": list(held), "environment_variables": dict(environment_variables),
             "pre_releases": pre, "repeats": repeats, "every": every, "index_url": index_url, "find_links": find_links,
-            "cases_folder": cases_folder}
+            "cases_folder": cases_folder, "quantity": quantity, "measure": measure, "variant": variant,
+            "max_seeds": max(max_seeds, repeats)}
 
 
 def judge(document: Dict[str, Any], asked: Dict[str, Any]) -> Dict[str, Any]:
@@ -87,7 +95,7 @@ def judge(document: Dict[str, Any], asked: Dict[str, Any]) -> Dict[str, Any]:
 
 def _probe_record(version: str, judged: Dict[str, Any], **facts: Any) -> Dict[str, Any]:
     record = {"version": version, "python": None, "packages": {}, "resolved_as_of": None, "source": "probe",
-              "report": None, "build_s": 0.0, "run_s": 0.0, "cached": False}
+              "report": None, "build_s": 0.0, "run_s": 0.0, "cached": False, "quantity": None}
     record.update(judged)
     record.update(facts)
     return record
@@ -121,6 +129,8 @@ def _matches(document: Dict[str, Any], asked: Dict[str, Any], version: str) -> b
 def free_probes(paths: Sequence[str], asked: Dict[str, Any], versions: Sequence[str]) -> Dict[str, Dict[str, Any]]:
     """Probes read from existing reports of environments that match a release of the range."""
     found = {}  # type: Dict[str, Dict[str, Any]]
+    if asked["quantity"] is not None:  # a quantity is judged against the reference probe, not read alone
+        return found
     for path in paths:
         document = report.load(path)
         for version in versions:
@@ -133,50 +143,148 @@ def free_probes(paths: Sequence[str], asked: Dict[str, Any], versions: Sequence[
     return found
 
 
-def run_probe(asked: Dict[str, Any], release: releases.Release, folder: str, cache: str, held_uploads: Sequence[Optional[str]],
-              held_pythons: Optional[Sequence[str]], timeout: float) -> Dict[str, Any]:
-    """Build the release's environment and run the asked case there; its outcome as a probe record."""
-    version = str(release.version)
-    pythons = [python for python in release.pythons if held_pythons is None or python in held_pythons]
-    date = probe_environments.resolution_date([release.uploaded] + list(held_uploads))
-    built = probe_environments.build(_requirements(asked, version), pythons, date, cache, asked["find_links"],
-                                     asked["index_url"])
-    facts = {"python": built.python, "packages": built.packages, "resolved_as_of": date, "build_s": built.seconds,
-             "cached": built.cached}
-    if built.problem is not None:
-        return _probe_record(version, {"outcome": EXIT_NOT_INSTALLED, "verdict": None, "measured": [], "seeds": 0,
-                                       "reason": built.problem}, **facts)
-    path = os.path.join(folder, "{}-{}.json".format(canonicalize_name(asked["package"]), version))
-    command = [built.executable, "-m", "harness", "run", "--env", "{}-{}".format(asked["package"], version),
-               "--cases", asked["cases_folder"], "-k", asked["case"], "--output", path, "--overwrite",
-               "--repeats", str(asked["repeats"]), "--no-controlled-runs", "--no-determinism-rerun",
-               "--timeout", str(timeout)] + (["--init-mode", asked["init_mode"]] if asked["init_mode"] else [])
-    environment = dict(os.environ, PYTHONPATH=ROOT, PYTHONHASHSEED="0", TF_CPP_MIN_LOG_LEVEL="2",
-                       **asked["environment_variables"])
-    for name in ("TOX_ENV_NAME", "VIRTUAL_ENV", "PYTHONHOME"):
-        environment.pop(name, None)
-    started = time.time()
-    finished = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment)
-    facts["run_s"] = time.time() - started
-    said = finished.stdout.decode("utf-8", "replace")
-    if not os.path.exists(path):
+def judge_quantity(document: Dict[str, Any], reference: Dict[str, Any], asked: Dict[str, Any]) -> Dict[str, Any]:
+    """The watched quantity here against the reference release, decided as ``harness compare`` decides it
+    (materiality against the seed-to-seed spread, at the look's level): the same -> holds, material ->
+    fails, undetermined -> unclear, with the seeds that would decide it."""
+    names = (document["environment"]["name"], reference["environment"]["name"])
+    compared = compare.compare([(names[0], document), (names[1], reference)], names[1], allow_incomplete=True)
+    found = []  # type: List[Tuple[str, Optional[Dict[str, Any]]]]
+    for item in compared["comparisons"]:
+        if item["case"] != asked["case"] or asked["variant"] not in (None, item["variant"]):
+            continue
+        for mode, result in item["by_init_mode"].items():
+            if result is None or asked["init_mode"] not in (None, mode):
+                continue
+            if result["materiality"] == "identical":
+                found.append(("identical", None))
+            found.extend((entry["materiality"], entry) for entry in result["quantities"]
+                         if entry["key"] == asked["quantity"] and entry["measure"] == asked["measure"])
+    if not found:
+        return {"outcome": "unclear", "verdict": None, "measured": [], "seeds": 0, "quantity": None,
+                "reason": "no {} of {} compared with the reference".format(asked["measure"], asked["quantity"])}
+    worst = vocabulary.worst_materiality(materiality for materiality, _ in found)
+    entries = [entry for _, entry in found if entry is not None]
+    deciding = max(entries, key=lambda entry: abs(entry["effect"] or 0.0)) if entries else None
+    needed = [entry["needed_seeds"] for entry in entries if entry["materiality"] == "undetermined" and entry["needed_seeds"]]
+    seeds = min((len(entry["env_values"]) for entry in entries), default=asked["repeats"])
+    return {"outcome": {"material": "fails", "undetermined": "unclear"}.get(worst, "holds"), "verdict": worst,
+            "measured": [entry["difference"] for entry in entries], "seeds": seeds, "reason": None,
+            "quantity": None if deciding is None else {
+                "env_mean": deciding["env_mean"], "reference_mean": deciding["baseline_mean"],
+                "difference": deciding["difference"], "p": deciding["p_adjusted"],
+                "p_equivalence": deciding["p_equivalence"], "margin": deciding["margin"],
+                "needed_seeds": max(needed) if needed else None}}
+
+
+class Probing(object):
+    """How one bisection probes a release: the environment (built or cached), the case run there, and
+    its outcome; for a quantity, compared with the reference release, seeds added while undecided."""
+
+    def __init__(self, asked: Dict[str, Any], folder: str, cache: str, timeout: float) -> None:
+        self.asked = asked
+        self.folder = folder
+        self.cache = cache
+        self.timeout = timeout
+        self.held_uploads, self.held_pythons = held_facts(asked)
+        self.reference = None  # type: Optional[Tuple[str, probe_environments.Built]]
+        self.good = None  # type: Optional[releases.Release]
+
+    def environment(self, release: releases.Release) -> Tuple[probe_environments.Built, Optional[str]]:
+        pythons = [python for python in release.pythons if self.held_pythons is None or python in self.held_pythons]
+        date = probe_environments.resolution_date([release.uploaded] + list(self.held_uploads))
+        return probe_environments.build(_requirements(self.asked, str(release.version)), pythons, date, self.cache,
+                                        self.asked["find_links"], self.asked["index_url"]), date
+
+    def run_case_path(self, version: str) -> str:
+        return os.path.join(self.folder, "{}-{}.json".format(canonicalize_name(self.asked["package"]), version))
+
+    def run_case(self, built: probe_environments.Built, version: str, seeds: int, resume: bool) -> Tuple[str, str, int]:
+        """Run the case (``resume``: extend the report to ``seeds``); its report path, what it said, its exit."""
+        path = self.run_case_path(version)
+        command = [built.executable, "-m", "harness", "run", "--env", "{}-{}".format(self.asked["package"], version),
+                   "--cases", self.asked["cases_folder"], "-k", self.asked["case"], "--output", path,
+                   "--resume" if resume else "--overwrite", "--repeats", str(seeds), "--no-controlled-runs",
+                   "--no-determinism-rerun", "--timeout", str(self.timeout)] \
+            + (["--init-mode", self.asked["init_mode"]] if self.asked["init_mode"] else [])
+        environment = dict(os.environ, PYTHONPATH=ROOT, PYTHONHASHSEED="0", TF_CPP_MIN_LOG_LEVEL="2",
+                           **self.asked["environment_variables"])
+        for name in ("TOX_ENV_NAME", "VIRTUAL_ENV", "PYTHONHOME"):
+            environment.pop(name, None)
+        finished = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment)
+        return path, finished.stdout.decode("utf-8", "replace"), finished.returncode
+
+    def __call__(self, asked: Dict[str, Any], release: releases.Release, folder: str) -> Dict[str, Any]:
+        version = str(release.version)
+        built, date = self.environment(release)
+        facts = {"python": built.python, "packages": built.packages, "resolved_as_of": date, "build_s": built.seconds,
+                 "cached": built.cached}
+        if built.problem is not None:
+            return _probe_record(version, {"outcome": EXIT_NOT_INSTALLED, "verdict": None, "measured": [], "seeds": 0,
+                                           "reason": built.problem}, **facts)
+        started = time.time()
+        path, said, code = self.run_case(built, version, asked["repeats"], False)
+        judged = self.judged(path, said, code)
+        if judged is None:  # a report to read: the check's verdict, or the quantity against the reference
+            facts["report"] = path
+            if asked["quantity"] is None:
+                judged = judge(report.load(path), asked)
+            elif release.version == releases.version(asked["good"], "--good"):
+                self.reference = (path, built)
+                judged = {"outcome": "holds", "verdict": None, "measured": [], "seeds": asked["repeats"],
+                          "reason": "the reference the other releases are compared with", "quantity": None}
+            else:
+                judged = self.decided(path, built, version)
+        facts["run_s"] = time.time() - started
+        return _probe_record(version, judged, **facts)
+
+    @staticmethod
+    def judged(path: str, said: str, code: int) -> Optional[Dict[str, Any]]:
+        """The outcome of a run that left no readable report (None when it left one)."""
+        if os.path.exists(path):
+            try:
+                report.load(path)
+                return None
+            except ReportError as error:
+                return {"outcome": "error", "verdict": None, "measured": [], "seeds": 0, "reason": str(error)}
         # The runner refused to start (exit 2: it cannot import the framework, say) or died before writing.
-        outcome = EXIT_NOT_INSTALLED if finished.returncode == 2 else "error"
-        return _probe_record(version, {"outcome": outcome, "verdict": None, "measured": [], "seeds": 0,
-                                       "reason": probe_environments.failure_reason(said)}, **facts)
-    try:
-        document = report.load(path)
-    except ReportError as error:
-        return _probe_record(version, {"outcome": "error", "verdict": None, "measured": [], "seeds": 0,
-                                       "reason": str(error)}, **facts)
-    facts["report"] = path
-    return _probe_record(version, judge(document, asked), **facts)
+        return {"outcome": EXIT_NOT_INSTALLED if code == 2 else "error", "verdict": None, "measured": [], "seeds": 0,
+                "reason": probe_environments.failure_reason(said)}
+
+    def decided(self, path: str, built: probe_environments.Built, version: str) -> Dict[str, Any]:
+        """The quantity here against the reference, seeds added to both while undecided (up to ``max_seeds``)."""
+        if self.reference is None and self.good is not None:  # a resumed bisection: the reference's report is there
+            reference_built, _ = self.environment(self.good)
+            self.reference = (self.run_case_path(str(self.good.version)), reference_built)
+        if self.reference is None:
+            raise AssertionError("a quantity is compared with the reference release, which was not probed first")
+        reference_path, reference_built = self.reference
+        before = 0
+        while True:
+            judged = judge_quantity(report.load(path), report.load(reference_path), self.asked)
+            if judged["seeds"] <= before:  # a run that says it added seeds and added none would loop for ever
+                return dict(judged, outcome="error", reason="adding seeds added none ({} seed(s))".format(before))
+            before = judged["seeds"]
+            wanted = (judged["quantity"] or {}).get("needed_seeds")
+            if judged["outcome"] != "unclear" or not wanted or judged["seeds"] >= self.asked["max_seeds"]:
+                return judged
+            seeds = min(self.asked["max_seeds"], wanted)
+            for where, environment, name in ((reference_path, reference_built, self.asked["good"]), (path, built, version)):
+                _, said, code = self.run_case(environment, name, seeds, True)
+                failed = self.judged(where, said, code)
+                if failed is not None or code not in (0, 1):
+                    return failed or {"outcome": "error", "verdict": None, "measured": [], "seeds": judged["seeds"],
+                                      "quantity": judged["quantity"],
+                                      "reason": "adding seeds failed: " + probe_environments.failure_reason(said)}
 
 
-def next_release(ordered: Sequence[str], probes: Dict[str, Dict[str, Any]], every: bool) -> Optional[str]:
-    """The release to probe next: the ends first; then (all of them, with ``every``) the unprobed release
-    nearest the middle of the first interval whose judged ends differ; None when none is left."""
-    for end in (ordered[0], ordered[-1]):
+def next_release(ordered: Sequence[str], probes: Dict[str, Dict[str, Any]], every: bool,
+                 first: Optional[str] = None) -> Optional[str]:
+    """The release to probe next: the ends first (``first`` of them first: a quantity's reference); then
+    (all of them, with ``every``) the unprobed release nearest the middle of the first interval whose
+    judged ends differ; None when none is left."""
+    ends = (ordered[0], ordered[-1])
+    for end in sorted(ends, key=lambda end: end != first):
         if end not in probes:
             return end
     if every:
@@ -281,9 +389,10 @@ def bisect(asked: Dict[str, Any], output: str, reports: Sequence[str], cache: st
     created = created or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     folder = os.path.splitext(output)[0] + ".probes"
     os.makedirs(folder, exist_ok=True)
-    uploads, pythons = held_facts(asked) if prober is None else ([], None)
-    probe = prober or (lambda asked_, release, folder_: run_probe(asked_, release, folder_, cache, uploads, pythons,
-                                                                  timeout))
+    reference = next(version for version in ordered if releases.version(version, "--good") == good)
+    if prober is None:
+        prober = Probing(asked, folder, cache, timeout)
+        prober.good = by_version[reference]
     out.write(wording.bisect_start(asked, ordered, len(probes)))
     document = _document(asked, chosen, probes, created)
     bisection.write(output, document)
@@ -292,13 +401,13 @@ def bisect(asked: Dict[str, Any], output: str, reports: Sequence[str], cache: st
         now = state(ordered, probes, asked["every"])
         if now != "running":
             break
-        version = next_release(ordered, probes, asked["every"])
+        version = next_release(ordered, probes, asked["every"], reference)
         if version is None:
             raise AssertionError("the search stopped with releases left to probe: {}".format(sorted(probes)))
         count += 1
         out.write(wording.bisect_probing(count, asked["package"], version))
         out.flush()
-        probes[version] = probe(asked, by_version[version], folder)
+        probes[version] = prober(asked, by_version[version], folder)
         out.write(wording.bisect_probed(probes[version]))
         out.flush()
         document = _document(asked, chosen, probes, created)

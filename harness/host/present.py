@@ -216,7 +216,7 @@ def bisection_terminal(document: Dict[str, Any]) -> str:
     head = ["release", "outcome", "python", "evidence", "time"]
     rows = _bisection_rows(document)
     widths = [max(len(row[i]) for row in rows + [head]) for i in range(len(head) - 1)]
-    lines = ["{} {}: {}".format(asked["case"], asked["check"], asked["package"])]
+    lines = ["{}, {}: {}".format(asked["case"], wording.watched(asked), asked["package"])]
     for row in [head] + rows:
         lines.append("  " + "  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
     points = document["change_points"]
@@ -228,7 +228,7 @@ def bisection_terminal(document: Dict[str, Any]) -> str:
 def bisection_markdown(document: Dict[str, Any]) -> str:
     e = escape_markdown
     asked = document["question"]
-    lines = ["## Bisection: {} / {} over {}".format(e(asked["case"]), e(asked["check"]), e(asked["package"])), "",
+    lines = ["## Bisection: {}, {} over {}".format(e(asked["case"]), e(wording.watched(asked)), e(asked["package"])), "",
              wording.BISECT_STATES[document["state"]], ""]
     lines.extend("- " + e(wording.change_point_text(asked["package"], point)) for point in document["change_points"])
     lines += ["", "| release | outcome | python | evidence | time |", "|---|---|---|---|---|"]

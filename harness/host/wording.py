@@ -293,9 +293,17 @@ OUTCOME_LABELS = {"holds": "holds", "fails": "FAILS", "error": "CRASHES", "uncle
                   "not_installed": "skipped"}
 
 
+def watched(asked: Dict[str, Any]) -> str:
+    """What a bisection watches: a check, or a quantity against the good release."""
+    if asked["check"] is not None:
+        return "check {}".format(asked["check"])
+    return "{} {}{} against {}".format(asked["measure"].replace("_", " "), asked["quantity"],
+                                       " of " + asked["variant"] if asked["variant"] else "", asked["good"])
+
+
 def bisect_start(asked: Dict[str, Any], ordered: Sequence[str], known: int) -> str:
-    return "bisect {} --check {}{}: {} {} .. {}, {} release(s){}; {} already judged\n".format(
-        asked["case"], asked["check"], " ({} init)".format(asked["init_mode"]) if asked["init_mode"] else "",
+    return "bisect {}, {}{}: {} {} .. {}, {} release(s){}; {} already judged\n".format(
+        asked["case"], watched(asked), " ({} init)".format(asked["init_mode"]) if asked["init_mode"] else "",
         asked["package"], ordered[0], ordered[-1], len(ordered),
         " (held: {})".format(", ".join(asked["held"])) if asked["held"] else "", known)
 
@@ -308,6 +316,13 @@ def probe_evidence(probe: Dict[str, Any]) -> str:
     """A probe's evidence in a few words: the verdict and the values measured, or why there is none."""
     if probe["verdict"] is None:
         return probe["reason"] or "-"
+    if probe["quantity"] is not None:
+        found = probe["quantity"]
+        return "{} {:+.4g} ({:.4g} vs {:.4g}; p {}), {} seed(s)".format(
+            MATERIALITY_LABELS[probe["verdict"]], found["difference"], found["env_mean"], found["reference_mean"],
+            "-" if found["p"] is None else "{:.2g}".format(found["p"]), probe["seeds"])
+    if probe["verdict"] in MATERIALITY_LABELS:
+        return "{}, {} seed(s)".format(MATERIALITY_LABELS[probe["verdict"]], probe["seeds"])
     values = [value for value in probe["measured"] if value is not None]
     measured = " measured {}".format(_range_text(values)) if values else ""
     return "{}{}, {} seed(s)".format(probe["verdict"], measured, probe["seeds"])

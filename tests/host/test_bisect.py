@@ -12,7 +12,7 @@ import os
 import numpy as np
 import pytest
 
-from builders import report_with, run_result
+from builders import FakeTox, report_with, run_result, write_seeded
 from harness.cli import main
 from harness.contract import bisection, report
 from harness.errors import UserError
@@ -265,7 +265,7 @@ def test_a_search_that_stops_early_is_caught_loudly_and_never_reads_found(tmp_pa
     probes = {version: Table(outcomes)(None, releases.Release(releases.Version(version), None, ()), "")
               for version in ("1.0", "1.6")}
     assert bisect.state(VERSIONS, probes, False) == "running"  # judged from the probes, not from the search
-    monkeypatch.setattr(bisect, "next_release", lambda ordered, probes, every: None if len(probes) >= 2
+    monkeypatch.setattr(bisect, "next_release", lambda ordered, probes, every, first=None: None if len(probes) >= 2
                         else [v for v in (ordered[0], ordered[-1]) if v not in probes][0])
     with pytest.raises(AssertionError, match="the search stopped with releases left to probe"):
         bisect.bisect(asked(folder), str(tmp_path / "a.json"), [], str(tmp_path), 60.0, out=open(os.devnull, "w"),
@@ -288,3 +288,41 @@ def test_why_a_probe_could_not_install_is_uv_s_error_and_its_causes_in_one_line(
     assert failure_reason(said) == ("error: No solution found when resolving dependencies cause: Because "
                                     "tensorflow==1.14.0 has no wheels with a matching Python ABI tag (e.g., `cp311`)")
     assert failure_reason("Resolved 3 packages\nSegmentation fault\nInstalled 3 packages\n") == "Segmentation fault"
+
+
+def _quantity_probing(tmp_path, means, max_seeds=12):
+    """A quantity bisection's probing of 1.6 against 1.0, whose runs are extended by a fake of ``harness run
+    --resume --repeats N`` drawing each seed's loss around ``means`` (environment name -> mean)."""
+    paths = {"1.0": write_seeded(str(tmp_path), "bisectee-1.0", means["bisectee-1.0"], seed=1),
+             "1.6": write_seeded(str(tmp_path), "bisectee-1.6", means["bisectee-1.6"], seed=2)}
+    question = bisect.question("toy", None, "pinned", "bisectee", "1.0", "1.6", [], [], {}, False, 3, False, None,
+                               str(tmp_path), "cases", quantity="loss", max_seeds=max_seeds)
+    probing = bisect.Probing(question, str(tmp_path), str(tmp_path), 60.0)
+    probing.reference = (paths["1.0"], None)
+    return probing, paths, FakeTox(means)
+
+
+def test_a_quantity_adds_seeds_to_both_releases_while_undecided_and_stops_at_the_cap(tmp_path):
+    probing, paths, tox = _quantity_probing(tmp_path, {"bisectee-1.0": 0.50, "bisectee-1.6": 0.53})
+    first = bisect.judge_quantity(report.load(paths["1.6"]), report.load(paths["1.0"]), probing.asked)
+    assert first["outcome"] == "unclear" and first["quantity"]["needed_seeds"] > 3  # undecided from 3 seeds
+
+    def run_case(built, version, seeds, resume):
+        assert resume
+        tox(["--output", paths[version], "--repeats", str(seeds)])
+        return paths[version], "", 0
+    probing.run_case = run_case
+    judged = probing.decided(paths["1.6"], None, "1.6")
+    seeds = [report.case_repeats(report.load(path)["cases"][0]) for path in (paths["1.0"], paths["1.6"])]
+    assert judged["seeds"] > 3 and seeds == [judged["seeds"]] * 2  # both releases extended alike
+    assert judged["outcome"] in ("holds", "fails") or judged["seeds"] == 12
+
+
+def test_adding_seeds_that_fails_or_adds_none_is_an_error_never_a_loop(tmp_path):
+    probing, paths, _ = _quantity_probing(tmp_path, {"bisectee-1.0": 0.50, "bisectee-1.6": 0.53})
+    probing.run_case = lambda built, version, seeds, resume: (paths[version], "error: the run broke", 3)
+    judged = probing.decided(paths["1.6"], None, "1.6")
+    assert judged["outcome"] == "error" and judged["reason"] == "adding seeds failed: error: the run broke"
+    probing.run_case = lambda built, version, seeds, resume: (paths[version], "", 0)  # says yes, adds nothing
+    judged = probing.decided(paths["1.6"], None, "1.6")
+    assert judged["outcome"] == "error" and judged["reason"] == "adding seeds added none (3 seed(s))"

@@ -9,56 +9,12 @@ look recorded), drawing each seed's loss from the environment's own distribution
 import json
 import os
 
-import numpy as np
 import pytest
 
-from builders import report_with, run_result
+from builders import FakeTox, write_seeded as write
 from harness.contract import report
 from harness.errors import UserError
 from harness.host import decide
-
-TF2 = {"tensorflow": "2.21.0", "keras_flavour": "tf.keras"}
-
-
-def write(folder, name, mean, seeds=3, spread=0.05, seed=0):
-    """A report of environment ``name`` whose variant a trains to a loss of about ``mean`` per seed."""
-    rng = np.random.RandomState(seed)
-    results = [run_result(v, "pinned", r, loss=(1.0, mean + spread * rng.normal()), weights=[np.full((2, 2), r + 1.0, "float32"),
-                                                                                            np.zeros(2, "float32")])
-               for r in range(seeds) for v in ("a", "b")]
-    document = report_with(results, versions=TF2)
-    document["environment"].update(name=name, tox_env="tf2")
-    document["settings"]["init_modes"] = ["pinned"]
-    document["cases"][0]["looks"] = [seeds]
-    path = os.path.join(folder, name + ".json")
-    report.write(path, document)
-    return path
-
-
-class FakeTox(object):
-    """Extends a report the way ``harness run --resume --repeats N -k CASE`` would."""
-
-    def __init__(self, means, spread=0.05):
-        self.means, self.spread, self.commands = means, spread, []
-
-    def __call__(self, command):
-        self.commands.append(command)
-        path, target = command[command.index("--output") + 1], int(command[command.index("--repeats") + 1])
-        document = report.load(path)
-        case = document["cases"][0]
-        have = report.case_repeats(case)
-        rng = np.random.RandomState(have * 7919 + len(self.commands))
-        name = document["environment"]["name"]
-        for repeat in range(have, target):
-            loss = self.means[name] + self.spread * rng.normal()
-            for variant in ("a", "b"):
-                case["runs"].append(run_result(variant, "pinned", repeat, loss=(1.0, loss), weights=[
-                    np.full((2, 2), repeat + 1.0, "float32"), np.zeros(2, "float32")]).entry)
-        case["looks"].append(target)
-        document["settings"]["repeats"] = target
-        report.write(path, document)
-        return 0
-
 
 def test_a_dry_run_says_what_would_run_and_runs_nothing(tmp_path):
     paths = [write(str(tmp_path), "new", 0.50, seed=1), write(str(tmp_path), "old", 0.52, seed=2)]

@@ -118,3 +118,30 @@ def test_bisect_finds_both_changes_skips_what_cannot_install_and_records_a_crash
     print("warm cache: resumed in {:.1f} s; probes of cached environments: {}".format(resumed_s, ", ".join(
         "{} {:.1f} s (build {:.1f} s)".format(p["version"], p["build_s"] + p["run_s"], p["build_s"]) for p in warm)))
     print(json.dumps([(p["version"], p["outcome"]) for p in probes]))
+
+
+def test_a_quantity_is_bisected_by_its_materiality_against_the_good_release(tmp_path):
+    """A factor of 1.5 from 2.2 on: ``loss`` is material against 2.0 there, decided from the seeds run (the
+    pinned design is paired), and 2.1 (the same factor) is identical: the change point is 2.1 -> 2.2."""
+    import tensorflow as tf
+    wheels, cases = tmp_path / "wheels", tmp_path / "cases"
+    wheels.mkdir()
+    cases.mkdir()
+    for version, factor in {"2.0": "1.0", "2.1": "1.0", "2.2": "1.5", "2.3": "1.5", "2.4": "1.5"}.items():
+        wheel(str(wheels), version, factor)
+    (cases / "scaled_identity.py").write_text(CASE)
+    output = str(tmp_path / "bisect.json")
+    finished = run_harness("bisect", "scaled_identity", "--quantity", "loss", "--variant", "scaled", "--init-mode",
+                           "pinned", "--package", "harness-bisectee", "--good", "2.0", "--bad", "2.4", "--hold",
+                           "tensorflow-cpu=={}".format(tf.__version__), "--find-links", str(wheels), "--cases",
+                           str(cases), "--cache", str(tmp_path / "envs"), "--output", output)
+    print(finished.stdout)
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    document = bisection.load(output)
+    probes = {probe["version"]: probe for probe in document["probes"]}
+    assert [(p["last_before"], p["first_after"]) for p in document["change_points"]] == [("2.1", "2.2")]
+    assert probes["2.0"]["outcome"] == "holds" and probes["2.0"]["quantity"] is None  # the reference
+    assert (probes["2.4"]["verdict"], probes["2.1"]["verdict"]) == ("material", "identical")
+    found = probes["2.4"]["quantity"]
+    assert found["p"] < 0.05 and found["difference"] != 0 and probes["2.4"]["seeds"] >= 3
+    assert "loss of scaled against 2.0" in finished.stdout and "MATERIAL" in finished.stdout
