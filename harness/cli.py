@@ -79,9 +79,14 @@ def _parser() -> argparse.ArgumentParser:
                         help="seeds per release a quantity's undecided comparison may add up to (default: %(default)s)")
     bisect.add_argument("--init-mode", choices=("framework", "pinned"),
                         help="read the check's verdict in this init mode alone (and run only it)")
-    bisect.add_argument("--package", required=True, help="the package whose releases are probed, e.g. tensorflow")
-    bisect.add_argument("--good", required=True, metavar="VERSION", help="one end (e.g. 2.0.0); either order")
-    bisect.add_argument("--bad", required=True, metavar="VERSION", help="the other end (e.g. 1.14.0)")
+    bisect.add_argument("--package", help="the package whose releases are probed, e.g. tensorflow")
+    bisect.add_argument("--good", metavar="VERSION", help="one end (e.g. 2.0.0); either order")
+    bisect.add_argument("--bad", metavar="VERSION", help="the other end (e.g. 1.14.0)")
+    bisect.add_argument("--good-env", metavar="ENV", help="or two tox envs of the matrix (with --bad-env): the one "
+                                                          "package whose pin differs is bisected, what they share held")
+    bisect.add_argument("--bad-env", metavar="ENV", help="the other tox env (e.g. tf24 against --good-env tf25)")
+    bisect.add_argument("--tox-ini", default="tox.ini", help="the tox.ini of --good-env and --bad-env "
+                                                             "(default: %(default)s)")
     bisect.add_argument("--with", dest="together", action="append", default=[], metavar="PACKAGE",
                         help="a package that moves with it at the same version (jaxlib with jax); repeatable")
     bisect.add_argument("--hold", action="append", default=[], metavar="REQUIREMENT",
@@ -243,6 +248,25 @@ def _variables(pairs: List[str]) -> dict:
     return found
 
 
+def _bisect_ends(arguments: argparse.Namespace) -> tuple:
+    """The package, its two versions, the held requirements and the variables: as given, or as two tox envs
+    of the matrix make them (what the user adds with --hold and --set comes on top)."""
+    variables = _variables(arguments.variables)
+    by_env = (arguments.good_env, arguments.bad_env)
+    given = (arguments.package, arguments.good, arguments.bad)
+    if all(by_env) and not any(given):
+        from harness.host import tox_pins
+        ends = tox_pins.read(arguments.good_env, arguments.bad_env, arguments.tox_ini)
+        sys.stdout.write("{} {} .. {} from tox envs {} and {}{}{}\n".format(
+            ends.package, ends.bad, ends.good, arguments.bad_env, arguments.good_env,
+            "; held: " + ", ".join(ends.held) if ends.held else "",
+            "; as of each release's day: " + ", ".join(ends.by_day) if ends.by_day else ""))
+        return ends.package, ends.good, ends.bad, ends.held + arguments.hold, dict(ends.variables, **variables)
+    if all(given) and not any(by_env):
+        return arguments.package, arguments.good, arguments.bad, arguments.hold, variables
+    raise UserError("bisect: give --package, --good and --bad, or --good-env and --bad-env (two tox envs)")
+
+
 def _bisect(arguments: argparse.Namespace) -> int:
     from harness.contract.strict_json import write_atomically
     from harness.host import bisect, present, probe_environments
@@ -250,8 +274,9 @@ def _bisect(arguments: argparse.Namespace) -> int:
     if not os.path.isdir(arguments.cases):
         raise UserError("--cases {}: not a folder of case files".format(arguments.cases))
     repeats = arguments.repeats or (1 if arguments.quantity is None else 3)
-    asked = bisect.question(arguments.case, arguments.check, arguments.init_mode, arguments.package, arguments.good,
-                            arguments.bad, arguments.together, arguments.hold, _variables(arguments.variables),
+    package, good, bad, held, variables = _bisect_ends(arguments)
+    asked = bisect.question(arguments.case, arguments.check, arguments.init_mode, package, good,
+                            bad, arguments.together, held, variables,
                             arguments.pre, repeats, arguments.every, arguments.index_url,
                             arguments.find_links and os.path.abspath(arguments.find_links),
                             os.path.abspath(arguments.cases), arguments.quantity, arguments.measure, arguments.variant,

@@ -326,3 +326,63 @@ def test_adding_seeds_that_fails_or_adds_none_is_an_error_never_a_loop(tmp_path)
     probing.run_case = lambda built, version, seeds, resume: (paths[version], "", 0)  # says yes, adds nothing
     judged = probing.decided(paths["1.6"], None, "1.6")
     assert judged["outcome"] == "error" and judged["reason"] == "adding seeds added none (3 seed(s))"
+
+
+CONFIG = """[testenv:k36]
+deps =
+  pytest>=7
+  scipy>=1.7
+  tensorflow-cpu==2.19.1
+  keras==3.6.0
+set_env =
+  KERAS_BACKEND=tensorflow
+  PYTHONHASHSEED=0
+  TOX_ENV_NAME=k36
+
+[testenv:k37]
+deps =
+  pytest>=7
+  scipy>=1.7
+  tensorflow-cpu==2.19.1
+  keras==3.7.0
+set_env =
+  KERAS_BACKEND=tensorflow
+  PYTHONHASHSEED=0
+  TOX_ENV_NAME=k37
+
+[testenv:tf215]
+deps =
+  tensorflow-cpu==2.15.1
+
+[testenv:tf216]
+deps =
+  tensorflow-cpu==2.16.2
+  keras==3.4.1
+
+[testenv:tf2]
+deps =
+  tensorflow-cpu<3,>=2.21
+"""
+
+
+def test_two_tox_envs_give_the_package_that_moves_what_they_share_and_their_variables():
+    from harness.host import tox_pins
+    ends = tox_pins.ends("k37", "k36", CONFIG)
+    assert (ends.package, ends.good, ends.bad) == ("keras", "3.7.0", "3.6.0")
+    assert ends.held == ["tensorflow-cpu==2.19.1"] and ends.variables == {"KERAS_BACKEND": "tensorflow"}
+    tf = tox_pins.ends("tf216", "tf215", CONFIG)  # TF 2.16's Keras, pinned there alone, comes as of each day
+    assert (tf.package, tf.good, tf.bad, tf.held, tf.by_day) == ("tensorflow-cpu", "2.16.2", "2.15.1", [], ["keras"])
+    with pytest.raises(UserError, match="tox envs tf2 and tf215 differ in tensorflow-cpu, not in one pinned package"):
+        tox_pins.ends("tf2", "tf215", CONFIG)
+    with pytest.raises(UserError, match="tox env nope: tox knows no requirements of it"):
+        tox_pins.ends("nope", "tf215", CONFIG)
+
+
+def test_the_ends_are_versions_or_two_tox_envs_never_both(tmp_path, capsys):
+    os.makedirs(str(tmp_path / "cases"))
+    code = main(["bisect", "toy", "--check", "identity", "--package", "keras", "--good", "3.7.0", "--bad", "3.6.0",
+                 "--good-env", "k37", "--cases", str(tmp_path / "cases"), "--output", str(tmp_path / "b.json")])
+    assert code == 2 and "give --package, --good and --bad, or --good-env and --bad-env" in capsys.readouterr().err
+    code = main(["bisect", "toy", "--package", "keras", "--good", "3.7.0", "--bad", "3.6.0", "--cases",
+                 str(tmp_path / "cases"), "--output", str(tmp_path / "b.json")])
+    assert code == 2 and "give --check CHECK" in capsys.readouterr().err
