@@ -39,7 +39,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 OUTCOME_OF_VERDICT = {"pass": "holds", "fixed": "holds", "fail": "fails", "known_failure": "fails",
                       "error": "error", "noise": "unclear", "skipped": "unclear"}
 JUDGED = ("holds", "fails", "error")
-EXIT_NOT_INSTALLED = "not_installed"
+NOT_INSTALLED = "not_installed"
 
 Prober = Callable[[Dict[str, Any], releases.Release, str], Dict[str, Any]]
 
@@ -76,6 +76,10 @@ def judge(document: Dict[str, Any], asked: Dict[str, Any]) -> Dict[str, Any]:
     it measured per repeat, and the seeds; ``unclear`` where the report does not hold it."""
     case = next((case for case in document["cases"] if case["id"] == asked["case"]), None)
     check = None if case is None else next((c for c in case["checks"] if c["id"] == asked["check"]), None)
+    if case is None and document["load_errors"]:  # the case file cannot import what this release lacks: a skip
+        error = document["load_errors"][0]
+        return {"outcome": NOT_INSTALLED, "verdict": None, "measured": [], "seeds": 0,
+                "reason": "the case file cannot be loaded here: {}: {}".format(error["file"], error["problem"])}
     if check is None:
         missing = "case {}".format(asked["case"]) if case is None else "check {}".format(asked["check"])
         return {"outcome": "unclear", "verdict": None, "measured": [], "seeds": 0,
@@ -220,7 +224,7 @@ class Probing(object):
         facts = {"python": built.python, "packages": built.packages, "resolved_as_of": date, "build_s": built.seconds,
                  "cached": built.cached}
         if built.problem is not None:
-            return _probe_record(version, {"outcome": EXIT_NOT_INSTALLED, "verdict": None, "measured": [], "seeds": 0,
+            return _probe_record(version, {"outcome": NOT_INSTALLED, "verdict": None, "measured": [], "seeds": 0,
                                            "reason": built.problem}, **facts)
         started = time.time()
         path, said, code = self.run_case(built, version, asked["repeats"], False)
@@ -248,7 +252,7 @@ class Probing(object):
             except ReportError as error:
                 return {"outcome": "error", "verdict": None, "measured": [], "seeds": 0, "reason": str(error)}
         # The runner refused to start (exit 2: it cannot import the framework, say) or died before writing.
-        return {"outcome": EXIT_NOT_INSTALLED if code == 2 else "error", "verdict": None, "measured": [], "seeds": 0,
+        return {"outcome": NOT_INSTALLED if code == 2 else "error", "verdict": None, "measured": [], "seeds": 0,
                 "reason": probe_environments.failure_reason(said)}
 
     def decided(self, path: str, built: probe_environments.Built, version: str) -> Dict[str, Any]:

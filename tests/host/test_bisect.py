@@ -188,6 +188,10 @@ def test_judge_reads_the_watched_mode_and_says_what_a_report_lacks(tmp_path):
     assert bisect.judge(document, dict(question, init_mode="pinned"))["outcome"] == "unclear"
     assert bisect.judge(document, dict(question, check="nope"))["reason"] == "the report has no check nope"
     assert bisect.judge(document, dict(question, case="nope"))["reason"] == "the report has no case nope"
+    document.update(cases=[], load_errors=[{"file": "toy.py", "problem": "ModuleNotFoundError: No module named 'x'"}])
+    judged = bisect.judge(document, question)  # a release whose package the case file cannot import: skipped
+    assert judged["outcome"] == "not_installed" and judged["reason"] == (
+        "the case file cannot be loaded here: toy.py: ModuleNotFoundError: No module named 'x'")
 
 
 def test_releases_read_from_wheel_names_python_tags_and_requires_python():
