@@ -390,3 +390,18 @@ def test_the_ends_are_versions_or_two_tox_envs_never_both(tmp_path, capsys):
     code = main(["bisect", "toy", "--package", "keras", "--good", "3.7.0", "--bad", "3.6.0", "--cases",
                  str(tmp_path / "cases"), "--output", str(tmp_path / "b.json")])
     assert code == 2 and "give --check CHECK" in capsys.readouterr().err
+
+
+def test_the_bisection_schema_spells_the_code_s_words_and_jsonschema_agrees(tmp_path):
+    import jsonschema
+    from harness.contract import vocabulary
+    definitions = bisection.schema()["definitions"]
+    outcomes = definitions["probe"]["properties"]["outcome"]["enum"]
+    assert sorted(outcomes) == sorted(set(bisect.OUTCOME_OF_VERDICT.values()) | {bisect.NOT_INSTALLED})
+    assert definitions["change_point"]["properties"]["before"]["enum"] == list(bisect.JUDGED)
+    assert definitions["question"]["properties"]["measure"]["enum"] == list(vocabulary.MEASURES)
+    assert definitions["question"]["properties"]["init_mode"]["anyOf"][1]["enum"] == list(vocabulary.INIT_MODES)
+    outcomes = {"1.0": "holds", "1.1": "holds", "1.2": "fails", "1.3": "not_installed", "1.4": "fails",
+                "1.5": "error", "1.6": "error"}
+    document, _ = run(tmp_path, outcomes)
+    jsonschema.validate(json.loads(json.dumps(document)), bisection.schema())
