@@ -243,6 +243,32 @@ def write(path: str, report: Dict[str, Any]) -> None:
     write_document(path, report, schema(), "report")
 
 
+class HostDocument(object):
+    """A document the host writes from reports (the comparison, the bisection): its schema and version,
+    validated when written (our bug if not) and when read (one line naming the file if not)."""
+
+    def __init__(self, schema_path: str, version: int, what: str, command: str, regenerate: str) -> None:
+        self.schema_path = schema_path
+        self.version = version
+        self.what = what
+        self.command = command
+        self.regenerate = regenerate
+
+    def schema(self) -> Dict[str, Any]:
+        return load_schema(self.schema_path)
+
+    def write(self, path: str, document: Dict[str, Any]) -> None:
+        write_document(path, document, self.schema(), self.what)
+
+    def load(self, path: str) -> Dict[str, Any]:
+        document = read_document(path)
+        check_version(path, document, self.version, self.what, self.regenerate)
+        found = validation_errors(document, self.schema())
+        if found:
+            raise ReportError(path, "not a {} written by {}: {}".format(self.what, self.command, found[0]))
+        return document
+
+
 def read_document(path: str) -> Any:
     """Strict JSON from a file that came from elsewhere; any problem is one :class:`ReportError`.
 
