@@ -255,8 +255,8 @@ def _bisect_ends(arguments: argparse.Namespace) -> tuple:
     by_env = (arguments.good_env, arguments.bad_env)
     given = (arguments.package, arguments.good, arguments.bad)
     if all(by_env) and not any(given):
-        from harness.host import tox_pins
-        ends = tox_pins.read(arguments.good_env, arguments.bad_env, arguments.tox_ini)
+        from harness.host import tox_config
+        ends = tox_config.read(arguments.good_env, arguments.bad_env, arguments.tox_ini)
         sys.stdout.write("{} {} .. {} from tox envs {} and {}{}{}\n".format(
             ends.package, ends.bad, ends.good, arguments.bad_env, arguments.good_env,
             "; held: " + ", ".join(ends.held) if ends.held else "",

@@ -12,7 +12,8 @@ from harness.contract.schema import COMPARISON_SCHEMA_PATH
 # 3: codes and facts only (quantities, evidence, gaps, flags and gate reasons as data), check marks
 # against the baseline, the rules of each family rule by rule, the environments' capabilities.
 # 4: decided verdicts (judged quantities, margins and equivalence tests, looks and their levels).
-SCHEMA_VERSION = 4
+# 5: each environment's installed packages (what moved between two nights of a floating environment).
+SCHEMA_VERSION = 5
 DOCUMENT = HostDocument(COMPARISON_SCHEMA_PATH, SCHEMA_VERSION, "comparison", "harness compare",
                         "run harness compare again to regenerate it")
 schema, write, load = DOCUMENT.schema, DOCUMENT.write, DOCUMENT.load

@@ -47,7 +47,8 @@ class EnvironmentRuns(object):
         return {"name": self.name, "tensorflow": framework["tensorflow"], "keras": framework["keras"],
                 "keras_flavour": framework["keras_flavour"], "backend": framework["backend"],
                 "python": self.report.python, "complete": self.report.complete,
-                "capabilities": dict(self.report.capabilities)}
+                "capabilities": dict(self.report.capabilities),
+                "packages": dict(self.report.environment.get("packages", {}))}
 
 
 def gap(kind: str, env: str, facts: Dict[str, Any], case: Optional[str] = None,

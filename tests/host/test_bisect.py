@@ -370,16 +370,16 @@ deps =
 
 
 def test_two_tox_envs_give_the_package_that_moves_what_they_share_and_their_variables():
-    from harness.host import tox_pins
-    ends = tox_pins.ends("k37", "k36", CONFIG)
+    from harness.host import tox_config
+    ends = tox_config.ends("k37", "k36", CONFIG)
     assert (ends.package, ends.good, ends.bad) == ("keras", "3.7.0", "3.6.0")
     assert ends.held == ["tensorflow-cpu==2.19.1"] and ends.variables == {"KERAS_BACKEND": "tensorflow"}
-    tf = tox_pins.ends("tf216", "tf215", CONFIG)  # TF 2.16's Keras, pinned there alone, comes as of each day
+    tf = tox_config.ends("tf216", "tf215", CONFIG)  # TF 2.16's Keras, pinned there alone, comes as of each day
     assert (tf.package, tf.good, tf.bad, tf.held, tf.by_day) == ("tensorflow-cpu", "2.16.2", "2.15.1", [], ["keras"])
     with pytest.raises(UserError, match="tox envs tf2 and tf215 differ in tensorflow-cpu, not in one pinned package"):
-        tox_pins.ends("tf2", "tf215", CONFIG)
+        tox_config.ends("tf2", "tf215", CONFIG)
     with pytest.raises(UserError, match="tox env nope: tox knows no requirements of it"):
-        tox_pins.ends("nope", "tf215", CONFIG)
+        tox_config.ends("nope", "tf215", CONFIG)
 
 
 def test_the_ends_are_versions_or_two_tox_envs_never_both(tmp_path, capsys):

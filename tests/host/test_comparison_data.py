@@ -56,6 +56,7 @@ def _given(documents):
         found.update([environment["name"], environment["python"]["version"], framework["keras"],
                       framework["keras_flavour"], framework["backend"]] + list(environment["capabilities"]))
         found.update(value for value in (framework["tensorflow"], document["interrupted"]) if value)
+        found.update(list(environment["packages"]) + list(environment["packages"].values()))
         for case in document["cases"]:
             found.update([case["id"], case["source_hash"]] + [v["name"] for v in case.get("variants", [])])
             found.update(check["id"] for check in case["checks"])

@@ -1,14 +1,16 @@
-"""What two tox environments of a matrix pin, read from tox itself: the ends of a bisection.
+"""What tox says about the environments of a tox.ini: one reader of ``tox config`` for every host command.
 
-A finding reads "fails in tf24, passes in tf25"; ``harness bisect --good-env tf25 --bad-env tf24``
+The CI workflow's job list is a label's environments and the Python each needs (``tox config -m LABEL
+-k base_python``), so the list to edit is the one in ``tox.ini``. And a finding reads "fails in tf24, passes in tf25"; ``harness bisect --good-env tf25 --bad-env tf24``
 asks tox what each installs (``tox config -k deps set_env``), bisects the one package whose ``==`` pin
 differs between the two, holds every requirement they share, and sets the environment variables
 they share (``KERAS_BACKEND``, ``TF_USE_LEGACY_KERAS``, ``HARNESS_KERAS``), so that every probe is
 made as those environments are.
 """
 
+import re
 import subprocess
-from typing import Dict, List, NamedTuple, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -26,26 +28,25 @@ Ends = NamedTuple("Ends", [("package", str), ("good", str), ("bad", str), ("held
                            ("variables", Dict[str, str]), ("by_day", List[str])])
 
 
-def parse(text: str) -> Dict[str, Tuple[List[str], Dict[str, str]]]:
-    """``tox config -k deps set_env`` output: per environment, its requirements and variables."""
-    found = {}  # type: Dict[str, Tuple[List[str], Dict[str, str]]]
+def parse(text: str) -> Dict[str, Dict[str, List[str]]]:
+    """``tox config -k KEY ...`` output: per environment, each key's value as its lines (a one-line value
+    is a list of one, a multi-line one such as ``deps`` or ``set_env`` one item per line)."""
+    found = {}  # type: Dict[str, Dict[str, List[str]]]
     env, key = None, None
     for line in text.splitlines():
         if line.startswith("[testenv:") and line.rstrip().endswith("]"):
             env, key = line.strip()[len("[testenv:"):-1], None
-            found[env] = ([], {})
+            found[env] = {}
         elif env is not None and not line.startswith(" ") and "=" in line:
-            key = line.split("=", 1)[0].strip()
-            rest = line.split("=", 1)[1].strip()
-            if rest and key == "deps":
-                found[env][0].append(rest)
-        elif env is not None and line.startswith(" ") and line.strip():
-            if key == "deps":
-                found[env][0].append(line.strip())
-            elif key == "set_env" and "=" in line:
-                name, value = line.strip().split("=", 1)
-                found[env][1][name] = value
+            key, rest = (part.strip() for part in line.split("=", 1))
+            found[env][key] = [rest] if rest else []
+        elif env is not None and key is not None and line.startswith(" ") and line.strip():
+            found[env][key].append(line.strip())
     return found
+
+
+def _variables(lines: List[str]) -> Dict[str, str]:
+    return dict(line.split("=", 1) for line in lines if "=" in line)
 
 
 def _pins(requirements: List[str], env: str) -> Dict[str, Requirement]:
@@ -69,10 +70,10 @@ def ends(good_env: str, bad_env: str, config: str) -> Ends:
     """The package to bisect between two tox environments, its two versions, what they share."""
     environments = parse(config)
     for env in (good_env, bad_env):
-        if env not in environments or not environments[env][0]:
+        if not environments.get(env, {}).get("deps"):
             raise UserError("tox env {}: tox knows no requirements of it; give an environment of the tox.ini "
                             "(tox -l lists them)".format(env))
-    good, bad = (_pins(environments[env][0], env) for env in (good_env, bad_env))
+    good, bad = (_pins(environments[env]["deps"], env) for env in (good_env, bad_env))
     # What moves: the ``==`` pins that differ; a looser constraint in one of them alone (protobuf<3.20) is left
     # to the resolution as of each release's day, which reproduces it.
     moving = sorted(name for name in set(good) | set(bad) if (_pinned(good.get(name)) or _pinned(bad.get(name)))
@@ -84,21 +85,45 @@ def ends(good_env: str, bad_env: str, config: str) -> Ends:
     package = both[0]
     held = [str(requirement) for name, requirement in sorted(good.items()) if name in bad
             and str(bad[name]) == str(requirement) and name not in NOT_FOR_THE_RUNNER]
-    variables = {name: value for name, value in environments[good_env][1].items()
-                 if environments[bad_env][1].get(name) == value and not name.startswith("TOX_") and name not in TOX_OWN}
+    shared = _variables(environments[bad_env].get("set_env", []))
+    variables = {name: value for name, value in _variables(environments[good_env].get("set_env", [])).items()
+                 if shared.get(name) == value and not name.startswith("TOX_") and name not in TOX_OWN}
     return Ends(good[package].name, _pinned(good[package]), _pinned(bad[package]), held, variables,
                 [name for name in moving if name != package])
 
 
-def read(good_env: str, bad_env: str, tox_ini: str) -> Ends:
-    """:func:`ends`, asking tox for the two environments' configuration."""
+def config(tox_ini: str, selection: List[str], keys: List[str]) -> str:
+    """``tox config`` of the selected environments (``-e A,B`` or ``-m LABEL``): its text, or one line of why not."""
     try:
-        answer = subprocess.run(["tox", "-c", tox_ini, "config", "-e", "{},{}".format(good_env, bad_env), "-k", "deps",
-                                 "set_env"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        answer = subprocess.run(["tox", "-c", tox_ini, "config"] + selection + ["-k"] + keys, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
     except OSError as error:
         raise UserError("cannot run tox to read {} ({}); pip install tox".format(tox_ini, error))
+    said = answer.stdout.decode("utf-8", "replace")
     if answer.returncode != 0:
-        said = " ".join(line.strip() for line in answer.stdout.decode("utf-8", "replace").splitlines() if line.strip())
-        raise UserError("{}: tox cannot read tox envs {} and {}: {}; tox -l lists them".format(
-            tox_ini, good_env, bad_env, said.replace("ROOT: HandledError| ", "")[:300]))
-    return ends(good_env, bad_env, answer.stdout.decode("utf-8", "replace"))
+        why = " ".join(line.strip() for line in said.splitlines() if line.strip())
+        raise UserError("{}: tox cannot read {}: {}; tox -l lists the environments".format(
+            tox_ini, " ".join(selection), why.replace("ROOT: HandledError| ", "")[:300]))
+    return said
+
+
+def read(good_env: str, bad_env: str, tox_ini: str) -> Ends:
+    """:func:`ends`, asking tox for the two environments' configuration."""
+    return ends(good_env, bad_env, config(tox_ini, ["-e", "{},{}".format(good_env, bad_env)], ["deps", "set_env"]))
+
+
+def jobs(label: str, tox_ini: str) -> List[Dict[str, str]]:
+    """The environments of ``label`` and the Python each runs on (``python3.7`` -> ``3.7``): the CI matrix."""
+    environments = parse(config(tox_ini, ["-m", label], ["base_python"]))
+    if not environments:
+        raise UserError("{}: label {} has no environments; its labels are under [tox] labels".format(tox_ini, label))
+    found = []
+    for env, keys in environments.items():
+        python = next(iter(keys.get("base_python", [])), "")
+        match = re.match(r"^(?:python|py)?(3\.?\d+)$", python.split(",")[0].strip())
+        if not match:
+            raise UserError("{}: tox env {} runs on {!r}, not a pythonX.Y the workflow can set up".format(
+                tox_ini, env, python))
+        version = match.group(1)
+        found.append({"env": env, "python": version if "." in version else version[0] + "." + version[1:]})
+    return found
