@@ -1,4 +1,4 @@
-"""Command line: ``python -m harness run|list|validate|compare|decide|bisect|html|tox-ini`` (also installed as ``keras-harness``).
+"""Command line: ``python -m harness run|list|validate|compare|decide|bisect|watch|html|tox-ini`` (also installed as ``keras-harness``).
 
 User errors print one line and exit 2; an environment whose invariants fail unexpectedly, or
 whose runs crash, exits 1; otherwise 0. Interrupted runs exit 130 (SIGINT) or 143 (SIGTERM)
@@ -111,6 +111,13 @@ def _parser() -> argparse.ArgumentParser:
     bisect.add_argument("--output", default="bisect.json", help="written after every probe; the same command "
                                                                 "continues from it (default: %(default)s)")
     bisect.add_argument("--markdown", help="also write the result as Markdown here")
+    watch = commands.add_parser("watch", help="tonight's reports against the previous run's of the same environments "
+                                              "(exit 1 when a verdict or a quantity changed)")
+    watch.add_argument("reports", nargs="+", help="tonight's reports, e.g. reports/*.json")
+    watch.add_argument("--previous", required=True, metavar="FOLDER", help="the previous run's reports")
+    watch.add_argument("--output-folder", default=os.path.join(settings.REPORTS_FOLDER, "watch"),
+                       help="each environment's comparison.json goes here (default: %(default)s)")
+    watch.add_argument("--markdown", help="the summary as Markdown (a CI job summary)")
     project = commands.add_parser("tox-ini", help="write the tox.ini that runs your own project's cases in the "
                                                   "harness's environments")
     project.add_argument("--envs", default="tf215,tf2", help="default env list, comma-separated (default: %(default)s); "
@@ -290,6 +297,31 @@ def _bisect(arguments: argparse.Namespace) -> int:
     return 0 if document["change_points"] else 1
 
 
+def _watch(arguments: argparse.Namespace) -> int:
+    from harness.contract import comparison as comparison_document
+    from harness.contract import report
+    from harness.contract.strict_json import write_atomically
+    from harness.host import present, watch
+    if arguments.markdown:
+        _check_writable(arguments.markdown)
+    previous = watch.previous_reports(arguments.previous)
+    current = []
+    for path in arguments.reports:
+        if os.path.basename(path).startswith("comparison"):
+            continue  # reports/*.json also matches a comparison
+        document = report.load(path)
+        current.append((document["environment"]["name"], document))
+    results = watch.watch(previous, current)
+    os.makedirs(arguments.output_folder, exist_ok=True)
+    for name, comparison in results:
+        if comparison is not None:
+            comparison_document.write(os.path.join(arguments.output_folder, name + ".comparison.json"), comparison)
+    sys.stdout.write(present.watch_terminal(results))
+    if arguments.markdown:
+        write_atomically(arguments.markdown, present.watch_markdown(results))
+    return 1 if any(comparison and comparison["gate"]["failed"] for _, comparison in results) else 0
+
+
 def _html(arguments: argparse.Namespace) -> int:
     from harness.contract import comparison as comparison_document
     from harness.contract.strict_json import write_atomically
@@ -302,7 +334,8 @@ def _html(arguments: argparse.Namespace) -> int:
 
 def main(argv: Optional[List[str]] = None) -> int:
     commands = {"run": _run, "list": _list, "validate": _validate, "compare": _compare, "decide": _decide,
-                "html": _html, "tox-ini": _tox_ini, "bisect": _bisect}
+                "html": _html, "tox-ini": _tox_ini, "bisect": _bisect,
+                "watch": _watch}
     try:
         arguments = _parser().parse_args(argv)
         if arguments.command not in commands:

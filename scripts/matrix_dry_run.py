@@ -1,30 +1,30 @@
 """Run the steps of .github/workflows/matrix.yml on this machine, in order.
 
-    python scripts/matrix_dry_run.py [--envs tf114,tf2] [--work DIR] [-- harness run arguments]
+    python scripts/matrix_dry_run.py [--label everyday | --envs tf114,tf2] [--previous DIR] [--work DIR]
+                                     [-- harness run arguments]
 
-For each env (default: the workflow's matrix) it runs ``tox -e ENV`` writing the report into an
-artifact folder, as the job would upload it; then, as the final job, it gathers every artifact
-into one reports folder, runs ``harness compare`` and ``harness html``, prints the Markdown job
-summary and exits with compare's status. Reports from other machines can be merged the same way:
-put each ``<env>.json`` in the folder and run the last two steps.
+The jobs are the label's environments, as the workflow's first job lists them
+(``scripts/matrix_jobs.py``; ``--envs`` names others). For each it runs ``tox -e ENV`` writing the
+report into an artifact folder, as the job would upload it; then, as the final job, it gathers every
+artifact into one reports folder, runs ``harness compare`` and ``harness html`` and prints the
+Markdown job summary. With ``--previous`` (the nightly run: the previous night's reports) it also
+runs ``harness watch`` against them and prints its summary. It exits 1 when compare's gate or the
+nightly comparison failed. Reports from other machines can be merged the same way: put each
+``<env>.json`` in the folder and run the last steps.
 """
 
 import argparse
 import glob
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-WORKFLOW = os.path.join(ROOT, ".github", "workflows", "matrix.yml")
+sys.path.insert(0, ROOT)
 
-
-def workflow_envs():
-    with open(WORKFLOW) as stream:
-        return re.findall(r"-\s*\{env:\s*([A-Za-z0-9_.-]+),", stream.read())
+from harness.host import tox_config  # noqa: E402
 
 
 def failed(step, why):
@@ -35,14 +35,20 @@ def failed(step, why):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--envs", default=",".join(workflow_envs()), help="comma-separated tox envs (default: the workflow's)")
+    parser.add_argument("--label", default="everyday", help="the tox label whose envs are the jobs (default: %(default)s, "
+                                                            "the workflow's on a push)")
+    parser.add_argument("--envs", help="comma-separated tox envs instead of a label's")
+    parser.add_argument("--previous", help="the previous night's reports: run the nightly comparison against them")
     parser.add_argument("--work", default=None, help="folder for artifacts and reports (default: a new temporary one)")
     arguments, harness_arguments = parser.parse_known_args()
     harness_arguments = [a for a in harness_arguments if a != "--"]
     work = arguments.work or tempfile.mkdtemp(prefix="matrix-dry-run-")
+    envs = arguments.envs.split(",") if arguments.envs else [job["env"] for job in
+                                                              tox_config.jobs(arguments.label, os.path.join(ROOT, "tox.ini"))]
+    print("== job plan: {}".format(",".join(envs)), flush=True)
     environment = {key: value for key, value in os.environ.items() if not key.startswith("TOX_") and key != "VIRTUAL_ENV"}
     missing = []
-    for env in arguments.envs.split(","):
+    for env in envs:
         artifact = os.path.join(work, "artifacts", "report-" + env)
         os.makedirs(artifact, exist_ok=True)
         print("== job {}".format(env), flush=True)
@@ -68,8 +74,19 @@ def main():
         return failed("html", "exit {}".format(page.returncode))
     with open(os.path.join(reports, "comparison.md")) as stream:
         print(stream.read())
+    watched = 0
+    if arguments.previous:
+        print("== nightly: tonight against {}".format(arguments.previous), flush=True)
+        summary = os.path.join(reports, "watch.md")
+        watched = subprocess.run(harness + ["watch"] + sorted(glob.glob(os.path.join(reports, "*.json")))
+                                 + ["--previous", arguments.previous, "--output-folder", os.path.join(reports, "watch"),
+                                    "--markdown", summary], cwd=ROOT).returncode
+        if not os.path.isfile(summary):
+            return failed("nightly comparison", "no summary written (exit {})".format(watched))
+        with open(summary) as stream:
+            print(stream.read())
     print("artifacts and reports: {}".format(work))
-    return compared.returncode
+    return 1 if compared.returncode or watched else 0
 
 
 if __name__ == "__main__":

@@ -234,3 +234,39 @@ def bisection_markdown(document: Dict[str, Any]) -> str:
     lines += ["", "| release | outcome | python | evidence | time |", "|---|---|---|---|---|"]
     lines.extend("| " + " | ".join(e(cell) for cell in row) + " |" for row in _bisection_rows(document))
     return "\n".join(lines) + "\n"
+
+
+def _watch_lines(name: str, comparison: Optional[Dict[str, Any]]) -> List[str]:
+    """One environment's night: what moved, the gate, its reasons, and the bisections that would find the release."""
+    if comparison is None:
+        return ["{}: no report of the previous run: nothing to compare (its first night)".format(name)]
+    moved = wording.package_changes(comparison)
+    lines = ["{}: {}; gate {}".format(name, "packages moved: " + ", ".join(wording.package_change_text(change)
+                                                                         for change in moved)
+                                      if moved else "no package moved", "FAILED" if comparison["gate"]["failed"]
+                                      else "passed")]
+    lines.extend("  " + wording.reason_text(reason, comparison) for reason in comparison["gate"]["reasons"])
+    lines.extend("  " + line for line in wording.mark_lines(comparison))
+    commands = wording.bisect_commands(comparison)
+    if commands:
+        lines.append("  to find the release:")
+        lines.extend("    " + command for command in commands)
+    elif comparison["gate"]["failed"] and not moved:
+        lines.append("  no package moved: the change is not a release's (the machine, or the harness)")
+    return lines
+
+
+def watch_terminal(results: List[Any]) -> str:
+    return "\n".join(line for name, comparison in results for line in _watch_lines(name, comparison)) + "\n"
+
+
+def watch_markdown(results: List[Any]) -> str:
+    e = escape_markdown
+    failed = [name for name, comparison in results if comparison and comparison["gate"]["failed"]]
+    lines = ["## Keras regression harness: tonight against the previous run", "",
+             "**{}**".format("Changed: " + ", ".join(e(name) for name in failed) if failed else "Nothing changed a verdict"),
+             ""]
+    for name, comparison in results:
+        section = _watch_lines(name, comparison)
+        lines += ["### " + e(section[0]), ""] + ["- " + e(line.strip()) for line in section[1:]] + [""]
+    return "\n".join(lines)

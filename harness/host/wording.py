@@ -5,7 +5,7 @@ all say them through these functions, so a word changes here once and never chan
 Nothing here computes a verdict: it reads what the comparison decided.
 """
 
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from harness import capabilities
 
@@ -352,3 +352,44 @@ BISECT_STATES = {"running": "not finished: probes remain (run the same command a
                  "found": "every change between ends that differ is found",
                  "ends_agree": "both ends give the same outcome: nothing to bisect (--every probes every release)",
                  "end_unjudged": "an end could not be judged: nothing to bisect from it"}
+
+
+# The packages whose release a nightly change is bisected over (the framework and what computes for it).
+BISECTED_PACKAGES = ("tensorflow", "tensorflow-cpu", "keras", "tf-keras", "jax", "jaxlib", "torch", "numpy")
+
+
+def package_changes(comparison: Dict[str, Any]) -> List[Tuple[str, Optional[str], Optional[str]]]:
+    """(package, version before, version now) of every package that moved between the baseline and the
+    other environment of a two-environment comparison."""
+    environments = {env["name"]: env["packages"] for env in comparison["environments"]}
+    before = environments[comparison["baseline"]]
+    now = next(packages for name, packages in environments.items() if name != comparison["baseline"])
+    return [(name, before.get(name), now.get(name)) for name in sorted(set(before) | set(now))
+            if before.get(name) != now.get(name)]
+
+
+def package_change_text(change: Tuple[str, Optional[str], Optional[str]]) -> str:
+    name, before, now = change
+    return "{} {} -> {}".format(name, before or "(absent)", now or "(absent)")
+
+
+def bisect_commands(comparison: Dict[str, Any]) -> List[str]:
+    """The ``harness bisect`` commands that would find which release, among the framework packages that
+    moved, changed each undeclared mark and each unexpected material change of a two-night comparison."""
+    moved = [(name, before, now) for name, before, now in package_changes(comparison)
+             if name in BISECTED_PACKAGES and before and now]
+    env = next(item for item in comparison["environments"] if item["name"] != comparison["baseline"])
+    backend = " --set KERAS_BACKEND={}".format(env["backend"]) if env["backend"] not in ("tensorflow", "") else ""
+    watched = []  # type: List[Tuple[str, bool]]
+    for row in comparison["checks"]:
+        found = row["verdicts"].get(env["name"]) or {}
+        if found.get("mark") in ("broke", "lost", "fixed") and not found.get("declared"):
+            watched.append(("{} --check {}".format(row["case"], row["check"]), found["mark"] == "fixed"))
+    for item in comparison["comparisons"]:
+        for mode, result in sorted(item["by_init_mode"].items()):
+            if result and result["materiality"] == "material" and not result["expected"] and (result["headline"] or {}).get("of"):
+                watched.append(("{} --quantity {} --measure {} --variant {} --init-mode {}".format(
+                    item["case"], result["headline"]["of"], result["headline"]["measure"], item["variant"], mode), False))
+    return ["python -m harness bisect {} --package {} --good {} --bad {}{}".format(
+        what, name, now if fixed else before, before if fixed else now, backend)
+        for what, fixed in watched for name, before, now in moved]
