@@ -8,6 +8,7 @@ Nothing here computes a verdict: it reads what the comparison decided.
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from harness import capabilities
+from harness.contract.strict_json import decode_float
 
 MATERIALITY_LABELS = {"identical": "identical", "within_tolerance": "within tolerance", "within_seed_noise": "same",
                       "undetermined": "UNDETERMINED", "material": "MATERIAL"}
@@ -319,11 +320,12 @@ def probe_evidence(probe: Dict[str, Any]) -> str:
     if probe["quantity"] is not None:
         found = probe["quantity"]
         return "{} {:+.4g} ({:.4g} vs {:.4g}; p {}), {} seed(s)".format(
-            MATERIALITY_LABELS[probe["verdict"]], found["difference"], found["env_mean"], found["reference_mean"],
-            "-" if found["p"] is None else "{:.2g}".format(found["p"]), probe["seeds"])
+            MATERIALITY_LABELS[probe["verdict"]], decode_float(found["difference"]), decode_float(found["env_mean"]),
+            decode_float(found["reference_mean"]), "-" if found["p"] is None else "{:.2g}".format(decode_float(found["p"])),
+            probe["seeds"])
     if probe["verdict"] in MATERIALITY_LABELS:
         return "{}, {} seed(s)".format(MATERIALITY_LABELS[probe["verdict"]], probe["seeds"])
-    values = [value for value in probe["measured"] if value is not None]
+    values = [decode_float(value) for value in probe["measured"] if value is not None]
     measured = " measured {}".format(_range_text(values)) if values else ""
     return "{}{}, {} seed(s)".format(probe["verdict"], measured, probe["seeds"])
 

@@ -405,3 +405,21 @@ def test_the_bisection_schema_spells_the_code_s_words_and_jsonschema_agrees(tmp_
                 "1.5": "error", "1.6": "error"}
     document, _ = run(tmp_path, outcomes)
     jsonschema.validate(json.loads(json.dumps(document)), bisection.schema())
+
+
+def test_a_probe_that_measured_nan_is_written_and_read_back(tmp_path):
+    """A check measured on a run that went non-finite: NaN is data in bisect.json, never a refusal to write."""
+    outcomes = dict(zip(VERSIONS, ["holds"] * 3 + ["fails"] * 4))
+
+    def nan_probe(question, release, folder):
+        record = Table(outcomes)(question, release, folder)
+        if record["outcome"] == "fails":
+            record["measured"] = [float("nan")]
+        return record
+    folder = index(str(tmp_path / "wheels"))
+    document = bisect.bisect(asked(folder), str(tmp_path / "bisect.json"), [], str(tmp_path), 60.0,
+                             out=open(os.devnull, "w"), prober=nan_probe)
+    assert points(document) == [("1.2", "1.3", "holds", "fails", [])]
+    loaded = bisection.load(str(tmp_path / "bisect.json"))
+    assert [p["measured"] for p in loaded["probes"] if p["outcome"] == "fails"][0] == ["NaN"]
+    assert "FAILS" in present.bisection_terminal(loaded)
