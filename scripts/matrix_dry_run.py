@@ -62,18 +62,25 @@ def main():
     os.makedirs(reports, exist_ok=True)
     for path in glob.glob(os.path.join(work, "artifacts", "report-*", "*.json")):
         shutil.copy(path, reports)
-    print("== job compare", flush=True)
     harness = [sys.executable, "-m", "harness"]
-    comparison = os.path.join(reports, "comparison.json")
-    compared = subprocess.run(harness + ["compare"] + sorted(glob.glob(os.path.join(reports, "*.json")))
-                              + ["--output", comparison, "--markdown", os.path.join(reports, "comparison.md")], cwd=ROOT)
-    if not os.path.isfile(comparison):
-        return failed("compare", "no comparison written (exit {})".format(compared.returncode))
-    page = subprocess.run(harness + ["html", comparison, "--output", os.path.join(reports, "comparison.html")], cwd=ROOT)
-    if page.returncode != 0:
-        return failed("html", "exit {}".format(page.returncode))
-    with open(os.path.join(reports, "comparison.md")) as stream:
-        print(stream.read())
+    found = sorted(glob.glob(os.path.join(reports, "*.json")))
+    compared = 0
+    if len(found) < 2:  # one env (a nightly run of one): nothing to compare across environments
+        print("== job compare: one report, nothing to compare across environments", flush=True)
+    else:
+        print("== job compare", flush=True)
+        comparison = os.path.join(reports, "comparison.json")
+        compared = subprocess.run(harness + ["compare"] + found + ["--output", comparison, "--markdown",
+                                                                   os.path.join(reports, "comparison.md")],
+                                  cwd=ROOT).returncode
+        if not os.path.isfile(comparison):
+            return failed("compare", "no comparison written (exit {})".format(compared))
+        page = subprocess.run(harness + ["html", comparison, "--output", os.path.join(reports, "comparison.html")],
+                              cwd=ROOT)
+        if page.returncode != 0:
+            return failed("html", "exit {}".format(page.returncode))
+        with open(os.path.join(reports, "comparison.md")) as stream:
+            print(stream.read())
     watched = 0
     if arguments.previous:
         print("== nightly: tonight against {}".format(arguments.previous), flush=True)
@@ -86,7 +93,7 @@ def main():
         with open(summary) as stream:
             print(stream.read())
     print("artifacts and reports: {}".format(work))
-    return 1 if compared.returncode or watched else 0
+    return 1 if compared or watched else 0
 
 
 if __name__ == "__main__":

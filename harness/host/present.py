@@ -268,5 +268,11 @@ def watch_markdown(results: List[Any]) -> str:
              ""]
     for name, comparison in results:
         section = _watch_lines(name, comparison)
-        lines += ["### " + e(section[0]), ""] + ["- " + e(line.strip()) for line in section[1:]] + [""]
+        lines += ["### " + e(section[0]), ""]
+        for line in section[1:]:
+            text = line.strip()
+            # A command is shown as code, to copy as it is (a backtick in a name cannot close the span).
+            lines.append("  - `{}`".format(printable(text).replace("`", "'")) if text.startswith("python -m harness")
+                         else "- " + e(text))
+        lines.append("")
     return "\n".join(lines)

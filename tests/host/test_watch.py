@@ -46,6 +46,7 @@ def test_a_release_that_breaks_a_check_fails_the_night_names_what_moved_and_how_
     assert saved["baseline"] == "tf2@previous" and saved["gate"]["failed"]
     text = open(markdown).read()
     assert "**Changed: tf2**" in text and "keras 3.15.1 -&gt; 3.16.0" in text
+    assert "  - `python -m harness bisect toy --check identity --package keras --good 3.15.1 --bad 3.16.0`" in text
 
 
 def test_a_fix_is_bisected_with_the_ends_the_other_way_round(tmp_path):
