@@ -1,0 +1,68 @@
+"""What each part of an environment's run costs, read from its report: where a matrix profile can save.
+
+    python benchmarks/run_parts.py reports/tf2.json [reports/tf114.json ...]
+
+A run's report records every run's wall time (from fork to end, on one of ``--jobs`` slots). This
+sums them by the part of the run they belong to and prints seconds and shares, per report:
+
+- ``first seed``: repeat 0 of each variant in each init mode (framework and pinned) — every check
+  verdict and the matrix's table need these;
+- ``more seeds``: repeats 1 and on — what materiality is decided with (compare's seed-to-seed spread);
+- ``determinism re-runs``: repeat 0 run again — a check's ``noise`` verdict and the bitwise-determinism line;
+- ``controlled runs``: pinned repeat 0 with training randomness switched off — compare's cause
+  (training randomness or arithmetic);
+- ``rule families``: the hand-written families and the generated library, one run each.
+
+The sum divided by the jobs is the time the runs occupied; the rest of a ``tox -e ENV`` wall time is
+creating the environment and importing the framework once.
+"""
+
+import argparse
+import collections
+import json
+import os
+import sys
+from typing import Dict
+
+PARTS = ("first seed", "more seeds", "determinism re-runs", "controlled runs", "rule families (hand-written)",
+         "rule families (generated)")
+
+
+def part_of(case: Dict, run: Dict) -> str:
+    if case["kind"] == "rules":
+        return PARTS[5] if case["id"] == "rules_generated" else PARTS[4]
+    if run["init_mode"] == "controlled":
+        return PARTS[3]
+    if run["replica"] > 0:
+        return PARTS[2]
+    return PARTS[0] if run["repeat"] == 0 else PARTS[1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("reports", nargs="+")
+    options = parser.parse_args()
+    for path in options.reports:
+        with open(path) as stream:
+            document = json.load(stream)
+        seconds = collections.Counter()  # type: Dict[str, float]
+        counts = collections.Counter()  # type: Dict[str, int]
+        for case in document["cases"]:
+            for run in case["runs"]:
+                part = part_of(case, run)
+                seconds[part] += float(run["timing"].get("wall_s") or 0.0)
+                counts[part] += 1
+        total = sum(seconds.values())
+        settings = document["settings"]
+        print("{} ({}, {} seed(s), {} job(s)): {:.0f} run-seconds in {} runs = {:.0f} s of wall time on {} slots".format(
+            document["environment"]["name"], os.path.basename(path), settings["repeats"], settings["jobs"], total,
+            sum(counts.values()), total / max(settings["jobs"], 1), settings["jobs"]))
+        for part in PARTS:
+            if counts[part]:
+                print("  {:30} {:4d} runs {:8.1f} s  {:5.1f} %".format(part, counts[part], seconds[part],
+                                                                      100.0 * seconds[part] / total if total else 0.0))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
