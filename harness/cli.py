@@ -288,8 +288,13 @@ def _bisect(arguments: argparse.Namespace) -> int:
                             arguments.find_links and os.path.abspath(arguments.find_links),
                             os.path.abspath(arguments.cases), arguments.quantity, arguments.measure, arguments.variant,
                             arguments.max_seeds)
-    document = bisect.bisect(asked, arguments.output, arguments.reports,
-                             arguments.cache or probe_environments.default_cache(), arguments.timeout)
+    try:
+        document = bisect.bisect(asked, arguments.output, arguments.reports,
+                                 arguments.cache or probe_environments.default_cache(), arguments.timeout)
+    except KeyboardInterrupt:  # bisect.json was written after the last finished probe
+        sys.stderr.write("interrupted: {} keeps every finished probe; the same command continues from them\n".format(
+            arguments.output))
+        return EXIT_INTERRUPTED["SIGINT"]
     sys.stdout.write(present.bisection_terminal(document))
     if arguments.markdown:
         write_atomically(arguments.markdown, present.bisection_markdown(document))

@@ -423,3 +423,24 @@ def test_a_probe_that_measured_nan_is_written_and_read_back(tmp_path):
     loaded = bisection.load(str(tmp_path / "bisect.json"))
     assert [p["measured"] for p in loaded["probes"] if p["outcome"] == "fails"][0] == ["NaN"]
     assert "FAILS" in present.bisection_terminal(loaded)
+
+
+def test_an_interrupted_bisection_says_how_to_continue_in_one_line_and_keeps_its_probes(tmp_path, capsys,
+                                                                                     monkeypatch):
+    folder = index(str(tmp_path / "wheels"))
+    os.makedirs(str(tmp_path / "cases"))
+    output = str(tmp_path / "bisect.json")
+    table = Table(dict(zip(VERSIONS, ["holds"] * 3 + ["fails"] * 4)))
+
+    def interrupted(question, release, probe_folder):
+        if len(table.asked) == 2:
+            raise KeyboardInterrupt()
+        return table(question, release, probe_folder)
+    original = bisect.bisect
+    monkeypatch.setattr(bisect, "bisect", lambda *a, **k: original(*a, **dict(k, prober=interrupted)))
+    code = main(["bisect", "toy", "--check", "identity", "--package", "bisectee", "--good", "1.0", "--bad", "1.6",
+                 "--find-links", folder, "--cases", str(tmp_path / "cases"), "--output", output])
+    error = capsys.readouterr().err
+    assert code == 130 and error.strip() == ("interrupted: {} keeps every finished probe; the same command continues "
+                                             "from them".format(output))
+    assert [probe["version"] for probe in bisection.load(output)["probes"]] == ["1.0", "1.6"]
