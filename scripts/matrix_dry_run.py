@@ -46,7 +46,7 @@ def main():
     envs = arguments.envs.split(",") if arguments.envs else [job["env"] for job in
                                                               tox_config.jobs(arguments.label, os.path.join(ROOT, "tox.ini"))]
     print("== job plan: {}".format(",".join(envs)), flush=True)
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("TOX_") and key != "VIRTUAL_ENV"}
+    environment = tox_config.outside_tox()
     missing = []
     for env in envs:
         artifact = os.path.join(work, "artifacts", "report-" + env)

@@ -32,7 +32,7 @@ from harness import __version__
 from harness.contract import bisection, report, vocabulary
 from harness.contract.strict_json import decode_float
 from harness.errors import ReportError, UserError
-from harness.host import compare, probe_environments, releases, wording
+from harness.host import compare, probe_environments, releases, tox_config, wording
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # How a check's verdict reads in a bisection: a declared known failure fails (it was measured to).
@@ -211,10 +211,9 @@ class Probing(object):
                    "--resume" if resume else "--overwrite", "--repeats", str(seeds), "--no-controlled-runs",
                    "--no-determinism-rerun", "--timeout", str(self.timeout)] \
             + (["--init-mode", self.asked["init_mode"]] if self.asked["init_mode"] else [])
-        environment = dict(os.environ, PYTHONPATH=ROOT, PYTHONHASHSEED="0", TF_CPP_MIN_LOG_LEVEL="2",
+        environment = dict(tox_config.outside_tox(), PYTHONPATH=ROOT, PYTHONHASHSEED="0", TF_CPP_MIN_LOG_LEVEL="2",
                            **self.asked["environment_variables"])
-        for name in ("TOX_ENV_NAME", "VIRTUAL_ENV", "PYTHONHOME"):
-            environment.pop(name, None)
+        environment.pop("PYTHONHOME", None)
         finished = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=environment)
         return path, finished.stdout.decode("utf-8", "replace"), finished.returncode
 

@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, TextIO, Tuple
 from harness.contract import report
 from harness.contract.settings import arguments_reproducing
 from harness.errors import UserError
-from harness.host import compare, wording
+from harness.host import compare, tox_config, wording
 
 Runner = Callable[[List[str]], int]
 
@@ -96,9 +96,7 @@ def plan(environments: Sequence[Environment], comparison: Dict[str, Any], max_se
 def run_tox(command: List[str], output: Optional[TextIO] = None) -> int:
     """Run one extension as a user would: tox in the project's folder, its output shown (or written to
     ``output``)."""
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("TOX_")
-                   and key not in ("VIRTUAL_ENV",)}
-    return subprocess.run(command, env=environment, stdout=output, stderr=subprocess.STDOUT if output else None).returncode
+    return subprocess.run(command, env=tox_config.outside_tox(), stdout=output, stderr=subprocess.STDOUT if output else None).returncode
 
 
 def decide(paths: Sequence[str], baseline: Optional[str], max_seeds: int, max_minutes: float, tox_ini: str,

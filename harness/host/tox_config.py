@@ -8,6 +8,7 @@ they share (``KERAS_BACKEND``, ``TF_USE_LEGACY_KERAS``, ``HARNESS_KERAS``), so t
 made as those environments are.
 """
 
+import os
 import re
 import subprocess
 from typing import Dict, List, NamedTuple, Optional
@@ -90,6 +91,13 @@ def ends(good_env: str, bad_env: str, config: str) -> Ends:
                  if shared.get(name) == value and not name.startswith("TOX_") and name not in TOX_OWN}
     return Ends(good[package].name, _pinned(good[package]), _pinned(bad[package]), held, variables,
                 [name for name in moving if name != package])
+
+
+def outside_tox() -> Dict[str, str]:
+    """This process's environment without an enclosing tox env's own variables (``TOX_*``, ``VIRTUAL_ENV``):
+    what a command it starts (tox, a probe's runner) must not inherit, or it would think itself inside
+    that env."""
+    return {key: value for key, value in os.environ.items() if not key.startswith("TOX_") and key != "VIRTUAL_ENV"}
 
 
 def config(tox_ini: str, selection: List[str], keys: List[str]) -> str:
