@@ -44,6 +44,16 @@ NOT_INSTALLED = "not_installed"
 Prober = Callable[[Dict[str, Any], releases.Release, str], Dict[str, Any]]
 
 
+def _reason(code: str, detail: Optional[str] = None) -> Dict[str, Any]:
+    """Why a probe reads as it does, as data: a code (words are chosen in :mod:`harness.host.wording`) and the
+    detail, which is what another tool or the report said (uv's error, the runner's, a case file's problem)."""
+    return {"code": code, "detail": detail}
+
+
+def _unjudged(outcome: str, reason: Dict[str, Any], seeds: int = 0) -> Dict[str, Any]:
+    return {"outcome": outcome, "verdict": None, "measured": [], "seeds": seeds, "reason": reason}
+
+
 def question(case: str, check: Optional[str], init_mode: Optional[str], package: str, good: str, bad: str,
              together: Sequence[str], held: Sequence[str], environment_variables: Dict[str, str], pre: bool,
              repeats: int, every: bool, index_url: Optional[str], find_links: Optional[str],
@@ -78,23 +88,21 @@ def judge(document: Dict[str, Any], asked: Dict[str, Any]) -> Dict[str, Any]:
     check = None if case is None else next((c for c in case["checks"] if c["id"] == asked["check"]), None)
     if case is None and document["load_errors"]:  # the case file cannot import what this release lacks: a skip
         error = document["load_errors"][0]
-        return {"outcome": NOT_INSTALLED, "verdict": None, "measured": [], "seeds": 0,
-                "reason": "the case file cannot be loaded here: {}: {}".format(error["file"], error["problem"])}
+        return _unjudged(NOT_INSTALLED, _reason("case_not_loaded", "{}: {}".format(error["file"], error["problem"])))
+    if case is None:
+        return _unjudged("unclear", _reason("case_missing", asked["case"]))
     if check is None:
-        missing = "case {}".format(asked["case"]) if case is None else "check {}".format(asked["check"])
-        return {"outcome": "unclear", "verdict": None, "measured": [], "seeds": 0,
-                "reason": "the report has no {}".format(missing)}
+        return _unjudged("unclear", _reason("check_missing", asked["check"]))
     mode = asked["init_mode"]
     verdict = check["by_init_mode"].get(mode) if mode else check["verdict"]
     if verdict is None:
-        return {"outcome": "unclear", "verdict": None, "measured": [], "seeds": report.case_repeats(case),
-                "reason": "the check was not judged in {} init mode".format(mode)}
+        return _unjudged("unclear", _reason("mode_not_judged", mode), report.case_repeats(case))
     groups = [group for group in check["groups"] if mode is None or group["init_mode"] == mode]
     measured = [decode_float(group["measured"]) if group["measured"] is not None else None
                 for group in groups]
-    reason = next((group["reason"] for group in groups if group.get("reason")), None)
+    said = next((group["reason"] for group in groups if group.get("reason")), None)
     return {"outcome": OUTCOME_OF_VERDICT[verdict], "verdict": verdict, "measured": measured,
-            "seeds": report.case_repeats(case), "reason": reason}
+            "seeds": report.case_repeats(case), "reason": _reason("check", said) if said else None}
 
 
 def _probe_record(version: str, judged: Dict[str, Any], **facts: Any) -> Dict[str, Any]:
@@ -165,8 +173,7 @@ def judge_quantity(document: Dict[str, Any], reference: Dict[str, Any], asked: D
             found.extend((entry["materiality"], entry) for entry in result["quantities"]
                          if entry["key"] == asked["quantity"] and entry["measure"] == asked["measure"])
     if not found:
-        return {"outcome": "unclear", "verdict": None, "measured": [], "seeds": 0, "quantity": None,
-                "reason": "no {} of {} compared with the reference".format(asked["measure"], asked["quantity"])}
+        return dict(_unjudged("unclear", _reason("quantity_missing", asked["quantity"])), quantity=None)
     worst = vocabulary.worst_materiality(materiality for materiality, _ in found)
     entries = [entry for _, entry in found if entry is not None]
     deciding = max(entries, key=lambda entry: abs(entry["effect"] or 0.0)) if entries else None
@@ -185,14 +192,14 @@ class Probing(object):
     """How one bisection probes a release: the environment (built or cached), the case run there, and
     its outcome; for a quantity, compared with the reference release, seeds added while undecided."""
 
-    def __init__(self, asked: Dict[str, Any], folder: str, cache: str, timeout: float) -> None:
+    def __init__(self, asked: Dict[str, Any], folder: str, cache: str, timeout: float, good: releases.Release) -> None:
         self.asked = asked
         self.folder = folder
         self.cache = cache
         self.timeout = timeout
+        self.good = good  # for a quantity, the reference every other release is compared with
         self.held_uploads, self.held_pythons = held_facts(asked)
         self.reference = None  # type: Optional[Tuple[str, probe_environments.Built]]
-        self.good = None  # type: Optional[releases.Release]
 
     def environment(self, release: releases.Release) -> Tuple[probe_environments.Built, Optional[str]]:
         pythons = [python for python in release.pythons if self.held_pythons is None or python in self.held_pythons]
@@ -223,62 +230,65 @@ class Probing(object):
         facts = {"python": built.python, "packages": built.packages, "resolved_as_of": date, "build_s": built.seconds,
                  "cached": built.cached}
         if built.problem is not None:
-            return _probe_record(version, {"outcome": NOT_INSTALLED, "verdict": None, "measured": [], "seeds": 0,
-                                           "reason": built.problem}, **facts)
+            return _probe_record(version, _unjudged(NOT_INSTALLED, _reason(built.problem["code"],
+                                                                           built.problem["detail"])), **facts)
         started = time.time()
         path, said, code = self.run_case(built, version, asked["repeats"], False)
-        judged = self.judged(path, said, code)
-        if judged is None:  # a report to read: the check's verdict, or the quantity against the reference
+        document, judged = self.read(path, said, code)
+        if document is not None:  # a report to read: the check's verdict, or the quantity against the reference
             facts["report"] = path
             if asked["quantity"] is None:
-                judged = judge(report.load(path), asked)
-            elif release.version == releases.version(asked["good"], "--good"):
+                judged = judge(document, asked)
+            elif release.version == self.good.version:
                 self.reference = (path, built)
-                judged = {"outcome": "holds", "verdict": None, "measured": [], "seeds": asked["repeats"],
-                          "reason": "the reference the other releases are compared with", "quantity": None}
+                judged = _unjudged("holds", _reason("reference"), asked["repeats"])
             else:
                 judged = self.decided(path, built, version)
         facts["run_s"] = time.time() - started
         return _probe_record(version, judged, **facts)
 
     @staticmethod
-    def judged(path: str, said: str, code: int) -> Optional[Dict[str, Any]]:
-        """The outcome of a run that left no readable report (None when it left one)."""
+    def read(path: str, said: str, code: int) -> Tuple[Optional[Dict[str, Any]], Optional[Dict[str, Any]]]:
+        """The report a run left, or (None and) the outcome of a run that left none readable."""
         if os.path.exists(path):
             try:
-                report.load(path)
-                return None
+                return report.load(path), None
             except ReportError as error:
-                return {"outcome": "error", "verdict": None, "measured": [], "seeds": 0, "reason": str(error)}
+                return None, _unjudged("error", _reason("report_unreadable", str(error)))
         # The runner refused to start (exit 2: it cannot import the framework, say) or died before writing.
-        return {"outcome": NOT_INSTALLED if code == 2 else "error", "verdict": None, "measured": [], "seeds": 0,
-                "reason": probe_environments.failure_reason(said)}
+        if code == 2:
+            return None, _unjudged(NOT_INSTALLED, _reason("runner_refused", probe_environments.failure_reason(said)))
+        return None, _unjudged("error", _reason("runner_died", probe_environments.failure_reason(said)))
 
     def decided(self, path: str, built: probe_environments.Built, version: str) -> Dict[str, Any]:
         """The quantity here against the reference, seeds added to both while undecided (up to ``max_seeds``)."""
-        if self.reference is None and self.good is not None:  # a resumed bisection: the reference's report is there
+        if self.reference is None:  # a resumed bisection: the reference's report is there from the run before
             reference_built, _ = self.environment(self.good)
             self.reference = (self.run_case_path(str(self.good.version)), reference_built)
-        if self.reference is None:
-            raise AssertionError("a quantity is compared with the reference release, which was not probed first")
         reference_path, reference_built = self.reference
+        if not os.path.exists(reference_path):
+            raise AssertionError("a quantity is compared with the reference release, which was not probed first")
         before = 0
         while True:
             judged = judge_quantity(report.load(path), report.load(reference_path), self.asked)
             if judged["seeds"] <= before:  # a run that says it added seeds and added none would loop for ever
-                return dict(judged, outcome="error", reason="adding seeds added none ({} seed(s))".format(before))
+                return dict(judged, outcome="error", reason=_reason("no_seeds_added"))
             before = judged["seeds"]
             wanted = (judged["quantity"] or {}).get("needed_seeds")
             if judged["outcome"] != "unclear" or not wanted or judged["seeds"] >= self.asked["max_seeds"]:
                 return judged
             seeds = min(self.asked["max_seeds"], wanted)
-            for where, environment, name in ((reference_path, reference_built, self.asked["good"]), (path, built, version)):
-                _, said, code = self.run_case(environment, name, seeds, True)
-                failed = self.judged(where, said, code)
+            for environment, name in ((reference_built, str(self.good.version)), (built, version)):
+                where, said, code = self.run_case(environment, name, seeds, True)
+                document, failed = self.read(where, said, code)
                 if failed is not None or code not in (0, 1):
-                    return failed or {"outcome": "error", "verdict": None, "measured": [], "seeds": judged["seeds"],
-                                      "quantity": judged["quantity"],
-                                      "reason": "adding seeds failed: " + probe_environments.failure_reason(said)}
+                    return failed or dict(judged, outcome="error", reason=_reason(
+                        "seeds_run_failed", probe_environments.failure_reason(said)))
+
+
+def _judged(ordered: Sequence[str], probes: Dict[str, Dict[str, Any]]) -> List[int]:
+    """The positions of the releases whose outcome was judged (held, failed or crashed)."""
+    return [index for index, version in enumerate(ordered) if probes.get(version, {}).get("outcome") in JUDGED]
 
 
 def next_release(ordered: Sequence[str], probes: Dict[str, Dict[str, Any]], every: bool,
@@ -292,7 +302,7 @@ def next_release(ordered: Sequence[str], probes: Dict[str, Dict[str, Any]], ever
             return end
     if every:
         return next((version for version in ordered if version not in probes), None)
-    judged = [index for index, version in enumerate(ordered) if probes.get(version, {}).get("outcome") in JUDGED]
+    judged = _judged(ordered, probes)
     for low, high in zip(judged, judged[1:]):
         if probes[ordered[low]]["outcome"] == probes[ordered[high]]["outcome"]:
             continue
@@ -305,7 +315,7 @@ def next_release(ordered: Sequence[str], probes: Dict[str, Dict[str, Any]], ever
 
 def change_points(ordered: Sequence[str], probes: Dict[str, Dict[str, Any]]) -> List[Dict[str, Any]]:
     """Every pair of judged releases with nothing judged between them whose outcomes differ."""
-    judged = [index for index, version in enumerate(ordered) if probes.get(version, {}).get("outcome") in JUDGED]
+    judged = _judged(ordered, probes)
     points = []
     for low, high in zip(judged, judged[1:]):
         before, after = probes[ordered[low]]["outcome"], probes[ordered[high]]["outcome"]
@@ -325,7 +335,7 @@ def state(ordered: Sequence[str], probes: Dict[str, Dict[str, Any]], every: bool
         return "end_unjudged"
     if every and any(version not in probes for version in ordered):
         return "running"
-    judged = [index for index, version in enumerate(ordered) if probes.get(version, {}).get("outcome") in JUDGED]
+    judged = _judged(ordered, probes)
     for low, high in zip(judged, judged[1:]):
         differ = probes[ordered[low]]["outcome"] != probes[ordered[high]]["outcome"]
         if differ and not all(ordered[index] in probes for index in range(low + 1, high)):
@@ -394,8 +404,7 @@ def bisect(asked: Dict[str, Any], output: str, reports: Sequence[str], cache: st
     os.makedirs(folder, exist_ok=True)
     reference = next(version for version in ordered if releases.version(version, "--good") == good)
     if prober is None:
-        prober = Probing(asked, folder, cache, timeout)
-        prober.good = by_version[reference]
+        prober = Probing(asked, folder, cache, timeout, by_version[reference])
     out.write(wording.bisect_start(asked, ordered, len(probes)))
     document = _document(asked, chosen, probes, created)
     bisection.write(output, document)

@@ -17,7 +17,7 @@ import os
 import shutil
 import subprocess
 import time
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 from harness.errors import UserError
 from harness.host.releases import PYTHONS
@@ -61,17 +61,10 @@ def resolution_date(uploads: Sequence[Optional[str]]) -> Optional[str]:
     return (newest + datetime.timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-class Built(object):
-    """An environment ready to run the harness in, or why there is none (``problem``)."""
-
-    def __init__(self, folder: Optional[str], python: Optional[str], packages: Dict[str, str], seconds: float,
-                 cached: bool, problem: Optional[str]) -> None:
-        self.folder = folder
-        self.python = python
-        self.packages = packages
-        self.seconds = seconds
-        self.cached = cached
-        self.problem = problem
+class Built(NamedTuple("Built", [("folder", Optional[str]), ("python", Optional[str]), ("packages", Dict[str, str]),
+                                   ("seconds", float), ("cached", bool), ("problem", Optional[Dict[str, str]])])):
+    """An environment ready to run the harness in, or why there is none: ``problem``, a code (``no_python``,
+    ``install_failed``) and the detail (the Pythons wanted; uv's own words)."""
 
     @property
     def executable(self) -> str:
@@ -116,8 +109,7 @@ def build(requirements: Sequence[str], pythons: Sequence[str], date: Optional[st
     started = time.time()
     here = interpreters(pythons)
     if not here:
-        return Built(None, None, {}, 0.0, False, "no Python {} here to install it on (install one, or list it in "
-                                                 "PYENV_VERSION)".format(" or ".join(pythons) or "at all"))
+        return Built(None, None, {}, 0.0, False, {"code": "no_python", "detail": " or ".join(pythons)})
     problem = ""
     for python, executable in here:
         folder = os.path.join(cache, _key(python, requirements, date, find_links, index_url))
@@ -130,6 +122,7 @@ def build(requirements: Sequence[str], pythons: Sequence[str], date: Optional[st
         made = _uv(["venv", "--quiet", "--python", executable, partial])
         if made.returncode != 0:
             problem = "python {}: {}".format(python, failure_reason(made.stdout.decode("utf-8", "replace")))
+            shutil.rmtree(partial, ignore_errors=True)
             continue
         options = (["--exclude-newer", date] if date else []) + (["--find-links", find_links] if find_links else []) \
             + (["--index-url", index_url] if index_url else [])
@@ -148,4 +141,4 @@ def build(requirements: Sequence[str], pythons: Sequence[str], date: Optional[st
         shutil.rmtree(folder, ignore_errors=True)
         os.rename(partial, folder)
         return Built(folder, python, packages, time.time() - started, False, None)
-    return Built(None, None, {}, time.time() - started, False, "cannot be installed: " + problem)
+    return Built(None, None, {}, time.time() - started, False, {"code": "install_failed", "detail": problem})

@@ -313,10 +313,35 @@ def bisect_probing(count: int, package: str, version: str) -> str:
     return "[probe {}] {} {}: ".format(count, package, version)
 
 
+PROBE_REASONS = {
+    "reference": "the reference the other releases are compared with",
+    "case_not_loaded": "the case file cannot be loaded here: {}",
+    "case_missing": "the report has no case {}",
+    "check_missing": "the report has no check {}",
+    "mode_not_judged": "the check was not judged in {} init mode",
+    "check": "{}",
+    "quantity_missing": "no {} compared with the reference",
+    "no_python": "no Python {} here to install it on (install one, or list it in PYENV_VERSION)",
+    "install_failed": "cannot be installed: {}",
+    "runner_refused": "{}",
+    "runner_died": "the run ended without a report: {}",
+    "report_unreadable": "{}",
+    "no_seeds_added": "adding seeds added none",
+    "seeds_run_failed": "adding seeds failed: {}",
+}
+
+
+def probe_reason_text(reason: Optional[Dict[str, Any]]) -> str:
+    """Why a probe reads as it does, in words (the detail is what another tool or the report said)."""
+    if reason is None:
+        return "-"
+    return PROBE_REASONS[reason["code"]].format(reason["detail"] or "")
+
+
 def probe_evidence(probe: Dict[str, Any]) -> str:
     """A probe's evidence in a few words: the verdict and the values measured, or why there is none."""
     if probe["verdict"] is None:
-        return probe["reason"] or "-"
+        return probe_reason_text(probe["reason"])
     if probe["quantity"] is not None:
         found = probe["quantity"]
         return "{} {:+.4g} ({:.4g} vs {:.4g}; p {}), {} seed(s)".format(

@@ -16,7 +16,7 @@ from builders import FakeTox, report_with, run_result, write_seeded
 from harness.cli import main
 from harness.contract import bisection, report
 from harness.errors import UserError
-from harness.host import bisect, present, releases
+from harness.host import bisect, present, releases, wording
 
 VERSIONS = ["1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6"]
 
@@ -48,7 +48,7 @@ class Table(object):
         return bisect._probe_record(version, {"outcome": outcome, "verdict": verdict,
                                              "measured": [0.0 if outcome == "holds" else 0.5] if verdict else [],
                                              "seeds": 1 if verdict else 0,
-                                             "reason": None if verdict else "cannot be installed: no such dependency"},
+                                             "reason": None if verdict else bisect._reason("install_failed", "no such dependency")},
                                     python="3.11", build_s=1.0, run_s=2.0)
 
 
@@ -81,7 +81,8 @@ def test_every_change_point_between_ends_that_differ_a_skip_and_a_crash_included
     assert points(document) == [("1.1", "1.2", "holds", "fails", []), ("1.4", "1.5", "fails", "error", [])]
     probed = {probe["version"]: probe["outcome"] for probe in document["probes"]}
     assert probed["1.3"] == "not_installed"  # skipped with its reason, and the neighbour was taken instead
-    assert "no such dependency" in [p for p in document["probes"] if p["version"] == "1.3"][0]["reason"]
+    assert [p for p in document["probes"] if p["version"] == "1.3"][0]["reason"] == {"code": "install_failed",
+                                                                                       "detail": "no such dependency"}
 
 
 def test_a_change_next_to_releases_that_cannot_be_judged_names_them(tmp_path):
@@ -186,12 +187,12 @@ def test_judge_reads_the_watched_mode_and_says_what_a_report_lacks(tmp_path):
     question = asked(str(tmp_path))
     assert bisect.judge(document, question)["outcome"] == "fails"
     assert bisect.judge(document, dict(question, init_mode="pinned"))["outcome"] == "unclear"
-    assert bisect.judge(document, dict(question, check="nope"))["reason"] == "the report has no check nope"
-    assert bisect.judge(document, dict(question, case="nope"))["reason"] == "the report has no case nope"
+    assert bisect.judge(document, dict(question, check="nope"))["reason"] == {"code": "check_missing", "detail": "nope"}
+    assert bisect.judge(document, dict(question, case="nope"))["reason"] == {"code": "case_missing", "detail": "nope"}
     document.update(cases=[], load_errors=[{"file": "toy.py", "problem": "ModuleNotFoundError: No module named 'x'"}])
     judged = bisect.judge(document, question)  # a release whose package the case file cannot import: skipped
-    assert judged["outcome"] == "not_installed" and judged["reason"] == (
-        "the case file cannot be loaded here: toy.py: ModuleNotFoundError: No module named 'x'")
+    assert judged["outcome"] == "not_installed" and judged["reason"] == {
+        "code": "case_not_loaded", "detail": "toy.py: ModuleNotFoundError: No module named 'x'"}
 
 
 def test_releases_read_from_wheel_names_python_tags_and_requires_python():
@@ -301,7 +302,8 @@ def _quantity_probing(tmp_path, means, max_seeds=12):
              "1.6": write_seeded(str(tmp_path), "bisectee-1.6", means["bisectee-1.6"], seed=2)}
     question = bisect.question("toy", None, "pinned", "bisectee", "1.0", "1.6", [], [], {}, False, 3, False, None,
                                str(tmp_path), "cases", quantity="loss", max_seeds=max_seeds)
-    probing = bisect.Probing(question, str(tmp_path), str(tmp_path), 60.0)
+    good = releases.Release(releases.Version("1.0"), None, ())
+    probing = bisect.Probing(question, str(tmp_path), str(tmp_path), 60.0, good)
     probing.reference = (paths["1.0"], None)
     return probing, paths, FakeTox(means)
 
@@ -326,10 +328,12 @@ def test_adding_seeds_that_fails_or_adds_none_is_an_error_never_a_loop(tmp_path)
     probing, paths, _ = _quantity_probing(tmp_path, {"bisectee-1.0": 0.50, "bisectee-1.6": 0.53})
     probing.run_case = lambda built, version, seeds, resume: (paths[version], "error: the run broke", 3)
     judged = probing.decided(paths["1.6"], None, "1.6")
-    assert judged["outcome"] == "error" and judged["reason"] == "adding seeds failed: error: the run broke"
+    assert judged["outcome"] == "error" and judged["reason"] == {"code": "seeds_run_failed",
+                                                                  "detail": "error: the run broke"}
     probing.run_case = lambda built, version, seeds, resume: (paths[version], "", 0)  # says yes, adds nothing
     judged = probing.decided(paths["1.6"], None, "1.6")
-    assert judged["outcome"] == "error" and judged["reason"] == "adding seeds added none (3 seed(s))"
+    assert judged["outcome"] == "error" and judged["reason"] == {"code": "no_seeds_added", "detail": None}
+    assert judged["seeds"] == 3
 
 
 CONFIG = """[testenv:k36]
@@ -401,6 +405,8 @@ def test_the_bisection_schema_spells_the_code_s_words_and_jsonschema_agrees(tmp_
     assert definitions["change_point"]["properties"]["before"]["enum"] == list(bisect.JUDGED)
     assert definitions["question"]["properties"]["measure"]["enum"] == list(vocabulary.MEASURES)
     assert definitions["question"]["properties"]["init_mode"]["anyOf"][1]["enum"] == list(vocabulary.INIT_MODES)
+    codes = definitions["probe"]["properties"]["reason"]["anyOf"][1]["properties"]["code"]["enum"]
+    assert sorted(codes) == sorted(wording.PROBE_REASONS)  # every reason a probe can record has its words
     outcomes = {"1.0": "holds", "1.1": "holds", "1.2": "fails", "1.3": "not_installed", "1.4": "fails",
                 "1.5": "error", "1.6": "error"}
     document, _ = run(tmp_path, outcomes)

@@ -95,7 +95,8 @@ def test_bisect_finds_both_changes_skips_what_cannot_install_and_records_a_crash
     assert [(p["last_before"], p["first_after"], p["before"], p["after"]) for p in document["change_points"]] == [
         ("1.1", "1.2", "holds", "fails"), ("1.4", "1.5", "fails", "error")]
     assert document["state"] == "found"
-    assert outcomes["1.3"]["outcome"] == "not_installed" and "harness-bisectee-nowhere" in outcomes["1.3"]["reason"]
+    assert outcomes["1.3"]["outcome"] == "not_installed" and outcomes["1.3"]["reason"]["code"] == "install_failed"
+    assert "harness-bisectee-nowhere" in outcomes["1.3"]["reason"]["detail"]
     assert outcomes["1.2"]["verdict"] == "fail" and outcomes["1.2"]["measured"][0] > 1e-6
     assert outcomes["1.1"]["verdict"] == "pass" and outcomes["1.1"]["measured"] == [0.0]
     assert outcomes["1.5"]["verdict"] == "error"
