@@ -11,7 +11,7 @@ interrupted run keeps everything it finished.
 
 import collections
 import datetime
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from harness import __version__
 from harness.contract import versions, vocabulary
@@ -243,16 +243,15 @@ def write(path: str, report: Dict[str, Any]) -> None:
     write_document(path, report, schema(), "report")
 
 
-class HostDocument(object):
+class HostDocument(NamedTuple):
     """A document the host writes from reports (the comparison, the bisection): its schema and version,
     validated when written (our bug if not) and when read (one line naming the file if not)."""
 
-    def __init__(self, schema_path: str, version: int, what: str, command: str, regenerate: str) -> None:
-        self.schema_path = schema_path
-        self.version = version
-        self.what = what
-        self.command = command
-        self.regenerate = regenerate
+    schema_path: str
+    version: int
+    what: str  # the document's name in messages
+    command: str  # the command that writes one
+    regenerate: str  # what to do with one of another version
 
     def schema(self) -> Dict[str, Any]:
         return load_schema(self.schema_path)
