@@ -304,18 +304,12 @@ def _bisect(arguments: argparse.Namespace) -> int:
 
 def _watch(arguments: argparse.Namespace) -> int:
     from harness.contract import comparison as comparison_document
-    from harness.contract import report
     from harness.contract.strict_json import write_atomically
     from harness.host import present, watch
     if arguments.markdown:
         _check_writable(arguments.markdown)
     previous = watch.previous_reports(arguments.previous)
-    current = []
-    for path in arguments.reports:
-        if os.path.basename(path).startswith("comparison"):
-            continue  # reports/*.json also matches a comparison
-        document = report.load(path)
-        current.append((document["environment"]["name"], document))
+    current = [(name, document) for name, (_, document) in watch.reports(arguments.reports).items()]
     results = watch.watch(previous, current)
     os.makedirs(arguments.output_folder, exist_ok=True)
     for name, comparison in results:

@@ -20,19 +20,25 @@ from harness.host import compare
 PREVIOUS = "{}@previous"
 
 
-def previous_reports(folder: str) -> Dict[str, Tuple[str, Dict[str, Any]]]:
-    """The reports of the previous run in ``folder``, by environment name (the comparison files beside
-    them are not reports and are left alone)."""
-    if not os.path.isdir(folder):
-        raise UserError("--previous {}: not a folder of reports; give the folder the previous run's reports "
-                        "were restored to".format(folder))
+def reports(paths: Sequence[str]) -> Dict[str, Tuple[str, Dict[str, Any]]]:
+    """The reports among ``paths``, by environment name: ``reports/*.json`` also matches the comparison
+    files written beside them, which are not reports and are left alone."""
     found = {}  # type: Dict[str, Tuple[str, Dict[str, Any]]]
-    for name in sorted(os.listdir(folder)):
-        path = os.path.join(folder, name)
-        if name.endswith(".json") and not name.startswith("comparison") and os.path.isfile(path):
+    for path in paths:
+        name = os.path.basename(path)
+        if not name.startswith("comparison"):
             document = report.load(path)
             found[document["environment"]["name"]] = (path, document)
     return found
+
+
+def previous_reports(folder: str) -> Dict[str, Tuple[str, Dict[str, Any]]]:
+    """The reports of the previous run in ``folder``, by environment name."""
+    if not os.path.isdir(folder):
+        raise UserError("--previous {}: not a folder of reports; give the folder the previous run's reports "
+                        "were restored to".format(folder))
+    return reports([os.path.join(folder, name) for name in sorted(os.listdir(folder))
+                    if name.endswith(".json") and os.path.isfile(os.path.join(folder, name))])
 
 
 def watch(previous: Dict[str, Tuple[str, Dict[str, Any]]],
