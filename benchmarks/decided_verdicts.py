@@ -85,7 +85,8 @@ def record(index, comparison, minutes, environment):
     framework = environment["framework"]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, universal_newlines=True).stdout.strip()
-    return {"pair": index, "offsets": [offset(index, side) for side in (0, 1)], "minutes": round(minutes, 2),
+    return {"pair": index, "spending": comparison["method"]["spending"], "offsets": [offset(index, side) for side in (0, 1)],
+            "minutes": round(minutes, 2),
             "harness": "{} ({})".format(__version__, commit or "no git"), "tensorflow": framework["tensorflow"],
             "keras": framework["keras"],
             "verdicts": [{"case": item["case"], "variant": item["variant"], "materiality": result["materiality"],
@@ -97,11 +98,26 @@ def record_path(index):
     return os.path.join(RECORDS, "pair-{}.json".format(index))
 
 
+def recorded(index):
+    """Pair ``index``'s record if it was decided by the procedure compare uses now, else None. A record of
+    another procedure (its alpha spending; the first records name none) is kept for the history in
+    git, not counted and not resumed from: the pair is decided again."""
+    if not os.path.exists(record_path(index)):
+        return None
+    with open(record_path(index)) as stream:
+        kept = json.load(stream)
+    return kept if kept.get("spending") == materiality.METHOD["spending"] else None
+
+
 def run_pair(options, index):
     """Pair ``index``: two seed sets made at 3 seeds, then decided; recorded in ``pair-I.json``."""
     kept = record_path(index)
-    if os.path.exists(kept):
+    if recorded(index) is not None:
         return
+    for side in (0, 1):  # reports decided by another procedure: their looks are not this one's
+        stale = os.path.join(options.folder, "{}-aa{}.json".format(options.env, offset(index, side)))
+        if os.path.exists(stale):
+            os.remove(stale)
     names = ["{}-aa{}".format(options.env, offset(index, side)) for side in (0, 1)]
     paths = [seeded(options, name, "--seed-offset", name.rsplit("aa", 1)[1]) for name in names]
     comparison, minutes = decided(options, paths[::-1], names[0], os.path.join(options.folder, "pair-{}.log".format(index)))
@@ -118,10 +134,9 @@ def run_pair(options, index):
 def summarise_aa(options):
     verdicts, seeds, minutes, pairs, alarmed, ran_on = collections.Counter(), [], [], 0, set(), set()
     for index in range(options.pairs):
-        if not os.path.exists(record_path(index)):
+        kept = recorded(index)
+        if kept is None:
             continue
-        with open(record_path(index)) as stream:
-            kept = json.load(stream)
         pairs += 1
         minutes.append(kept["minutes"])
         ran_on.add("TF {tensorflow}, Keras {keras}, harness {harness}".format(**kept))
@@ -132,7 +147,8 @@ def summarise_aa(options):
                 alarmed.add((index, verdict["case"]))
     total = sum(verdicts.values())
     print("\nA/A: {} comparisons ({} disjoint pairs of seed sets x case x variant, {} on {}, pinned init, from 3 seeds, "
-          "cap {} seeds)".format(total, pairs, "+".join(options.cases), options.env, options.max_seeds))
+          "cap {} seeds; spending {})".format(total, pairs, "+".join(options.cases), options.env, options.max_seeds,
+                                             materiality.METHOD["spending"]))
     print("  pairs recorded: {} of {}{}; ran on {}".format(
         pairs, options.pairs, "" if pairs == options.pairs else " (the same command runs the others)",
         "; ".join(sorted(ran_on)) or "-"))

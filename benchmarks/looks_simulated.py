@@ -4,7 +4,8 @@
 
 The procedure is the one ``tests/host/test_decided_verdicts.py`` checks (3 seeds, then the seeds the
 comparison asks for, capped at 40, one quantity, normal seed-to-seed draws), run here on more draws
-and printed: with every look at alpha (optional stopping), and with look k at alpha / (k (k + 1)),
+and printed: with every look at alpha (optional stopping), with look k at alpha / (k (k + 1)), and
+with that and the look that reaches the cap spending the rest (alpha / k: what harness decide does),
 for the paired and the independent design.
 """
 
@@ -26,14 +27,17 @@ def main():
     parser.add_argument("--draws", type=int, default=4000)
     options = parser.parse_args()
     counted = statistics.look_alpha
-    for label, spending in (("looks counted (alpha/(k(k+1)))", counted), ("every look at alpha", lambda alpha, k: alpha)):
+    procedures = (("looks counted, last spends the rest", counted, True),
+                  ("looks counted (alpha/(k(k+1)))", counted, False),
+                  ("every look at alpha", lambda alpha, k, last=False: alpha, False))
+    for label, spending, last_look in procedures:
         statistics.look_alpha = spending
         for paired in (False, True):
             rng = np.random.RandomState(21 if paired else 22)
-            verdicts = [decided(0.0, paired, rng) for _ in range(options.draws)]
+            verdicts = [decided(0.0, paired, rng, last_look=last_look) for _ in range(options.draws)]
             share = {name: sum(verdict == name for verdict, _ in verdicts) / float(len(verdicts))
                      for name in ("material", "within_seed_noise", "undetermined")}
-            print("{:<32} {:<11} A/A material {:5.1%} (alpha {:.0%}), same {:5.1%}, undecided at the cap {:5.1%}; "
+            print("{:<36} {:<11} A/A material {:5.1%} (alpha {:.0%}), same {:5.1%}, undecided at the cap {:5.1%}; "
                   "seeds median {:.0f}".format(label, "paired" if paired else "independent", share["material"],
                                                materiality.ALPHA, share["within_seed_noise"], share["undetermined"],
                                                np.median([n for _, n in verdicts])))

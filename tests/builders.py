@@ -136,6 +136,8 @@ class FakeTox(object):
                 case["runs"].append(run_result(variant, "pinned", repeat, loss=(1.0, loss), weights=[
                     np.full((2, 2), repeat + 1.0, "float32"), np.zeros(2, "float32")]).entry)
         case["looks"].append(target)
+        if "--last-look" in command:
+            case["last_look"] = True
         document["settings"]["repeats"] = target
         report.write(path, document)
         return 0

@@ -184,6 +184,7 @@ class Case(object):
         self.expected_changes = list(entry.get("expected_changes", []))
         self.judge = [dict(item) for item in entry.get("judge", [])]
         self.looks = [int(seeds) for seeds in entry.get("looks", [])]
+        self.last_look = bool(entry.get("last_look", False))
 
     @property
     def is_family(self) -> bool:

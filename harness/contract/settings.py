@@ -147,6 +147,9 @@ TABLE = (
     Setting("controlled_runs", True, "do not run pinned repeat 0 a third time with training randomness (Dropout-like "
             "layers, shuffling) switched off, which lets compare tell training randomness from arithmetic",
             ("--no-controlled-runs",), action="store_false", report_key="controlled_runs", changes_numbers=True),
+    Setting("last_look", False, "the seeds asked for (--repeats) are the last of the cases run: their comparison "
+            "spends what is left of its false-alarm level, and no seeds may be added to them later (harness decide "
+            "passes it when its cap is reached)", ("--last-look",), action="store_true"),
     Setting("determinism_reruns", True, "do not run repeat 0 twice to test bitwise determinism",
             ("--no-determinism-rerun",), action="store_false", report_key="determinism_reruns", changes_numbers=True),
 )

@@ -57,19 +57,22 @@ SEEDS_LIMIT = 1000
 
 
 def seeds_to_decide(comparisons: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """Where a verdict is undetermined, how to decide it: more seeds for that case only, not for all."""
-    needed = {}  # type: Dict[str, int]
+    """Where a verdict is undetermined, how to decide it: more seeds for that case only, not for all;
+    none where its last look was taken (harness decide's cap closed its seeds)."""
+    needed, closed = {}, set()  # type: Dict[str, int], set
     for item in comparisons:
         for result in item["by_init_mode"].values():
             if result is None or result["materiality"] != "undetermined":  # decided, whatever its other quantities
                 continue
+            if result["last_look"]:
+                closed.add(item["case"])
             for entry in result["quantities"]:
                 if entry["judged"] and entry["materiality"] == "undetermined":
                     # None: not even SEEDS_LIMIT seeds would decide it at the method's power
                     needed[item["case"]] = max(needed.get(item["case"], 0), entry["needed_seeds"] or SEEDS_LIMIT)
     # At the limit the number is unknown, not SEEDS_LIMIT: the difference lies about at its margin.
-    return [{"code": "undetermined", "case": case, "seeds": n if n < SEEDS_LIMIT else None, "limit": SEEDS_LIMIT}
-            for case, n in sorted(needed.items())]
+    return [{"code": "undetermined", "case": case, "seeds": n if n < SEEDS_LIMIT and case not in closed else None,
+             "limit": SEEDS_LIMIT, "last_look": case in closed} for case, n in sorted(needed.items())]
 
 
 def summaries(env: EnvironmentRuns) -> List[Dict[str, Any]]:

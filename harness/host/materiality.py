@@ -24,7 +24,9 @@ default it is judged on all of them. Each judged quantity gets a **materiality**
 **Looks.** A comparison to which seeds are added while it is undecided is looked at again; each
 look k (counted from the cases' ``looks`` in the reports) decides at level ``alpha / (k (k + 1))``,
 levels that sum to ``ALPHA`` over every possible look, so adding seeds never makes a false
-``material`` (or a false ``same``) likelier than ``ALPHA``.
+``material`` (or a false ``same``) likelier than ``ALPHA``. The last look (both reports' case says
+``last_look``: harness decide's cap was reached, no seeds may follow) spends what is left,
+``alpha / k``.
 
 The design is **paired** when both environments ran the same seeds from the same initial weights
 and data (pinned init; framework init when the RNG did not change): the test is then on the
@@ -48,7 +50,7 @@ POWER = 0.8
 # deviations. A change smaller than what re-running with another seed does is the same.
 MARGIN_SD = 1.0
 METHOD = {"paired_test": "paired_t", "independent_test": "welch_t", "correction": "holm", "equivalence": "tost",
-          "spending": "alpha_over_look_times_look_plus_one", "alpha": ALPHA, "confidence": CONFIDENCE, "power": POWER,
+          "spending": "alpha_over_look_times_look_plus_one_rest_at_last_look", "alpha": ALPHA, "confidence": CONFIDENCE, "power": POWER,
           "margin_sd": MARGIN_SD}
 # A quantity: (measure, of what: a history key, the watched quantity, or None).
 Quantity = Tuple[str, Optional[str]]
@@ -158,11 +160,12 @@ def measure_quantity(quantity: Quantity, key: str, a: List[float], b: List[float
 
 
 def decide(measured: List[Tuple[Dict[str, Any], Optional[float]]], is_paired: bool,
-           look: int = 1) -> List[Dict[str, Any]]:
+           look: int = 1, last: bool = False) -> List[Dict[str, Any]]:
     """Holm's correction over the judged, tested quantities at the look's level; then each one is
     material, shown the same, or undetermined with the seeds that would decide it (at the next look's
-    level). A quantity the case is not judged on is decided alone, for the record."""
-    alpha, following = statistics.look_alpha(ALPHA, look), statistics.look_alpha(ALPHA, look + 1)
+    level; none after the ``last`` look, which no seeds may follow). A quantity the case is not judged
+    on is decided alone, for the record."""
+    alpha, following = statistics.look_alpha(ALPHA, look, last), statistics.look_alpha(ALPHA, look + 1)
     tested = [(entry, test_sd) for entry, test_sd in measured if entry["materiality"] is None]
     judged_on = [item for item in tested if item[0]["judged"]]
     adjusted = dict(zip([id(entry) for entry, _ in judged_on], statistics.holm([entry["p"] for entry, _ in judged_on])))
@@ -176,6 +179,8 @@ def decide(measured: List[Tuple[Dict[str, Any], Optional[float]]], is_paired: bo
             entry["materiality"] = "within_seed_noise"
         else:
             entry["materiality"] = "undetermined"
+            if last:
+                continue  # needed_seeds stays None: no look follows the last
             if abs(entry["difference"]) >= entry["margin"]:
                 # Bonferroni bounds Holm's level: the count exceeds the seeds that just failed to decide it.
                 needed = statistics.seeds_needed(entry["difference"], test_sd, is_paired,
@@ -187,10 +192,13 @@ def decide(measured: List[Tuple[Dict[str, Any], Optional[float]]], is_paired: bo
     return [entry for entry, _ in measured]
 
 
-def look(a: EnvironmentRuns, b: EnvironmentRuns, case_id: str) -> int:
+def look(a: EnvironmentRuns, b: EnvironmentRuns, case_id: str) -> Tuple[int, bool]:
     """Which look at ``case_id`` this comparison is: how many times either report's seeds of it were
-    looked at (each time seeds were added, they had been)."""
-    return max(len(a.cases[case_id].looks), len(b.cases[case_id].looks), 1)
+    looked at (each time seeds were added, they had been); and whether it is the last, which both
+    reports must say (their seeds were closed: harness decide's cap), since the last look spends the
+    rest of alpha."""
+    case_a, case_b = a.cases[case_id], b.cases[case_id]
+    return max(len(case_a.looks), len(case_b.looks), 1), case_a.last_look and case_b.last_look
 
 
 def compare_runs(a: EnvironmentRuns, b: EnvironmentRuns, key: Key) -> Optional[Dict[str, Any]]:
@@ -205,10 +213,10 @@ def compare_runs(a: EnvironmentRuns, b: EnvironmentRuns, key: Key) -> Optional[D
     same_seeds = all(runs_a[r].seeds == runs_b[r].seeds for r in common)
     same_data = all(runs_a[r].data_hashes() == runs_b[r].data_hashes() for r in common)
     same_start = same_seeds and all(runs_a[r].start() == runs_b[r].start() for r in common)
-    at = look(a, b, key[0])
+    at, last = look(a, b, key[0])
     result = {"materiality": "identical", "cause": None, "cause_evidence": {"code": "bitwise_equal"},
-              "design": "paired" if same_start else "independent", "repeats": common, "look": at,
-              "alpha": statistics.look_alpha(ALPHA, at), "same_seeds": same_seeds, "same_data": same_data,
+              "design": "paired" if same_start else "independent", "repeats": common, "look": at, "last_look": last,
+              "alpha": statistics.look_alpha(ALPHA, at, last), "same_seeds": same_seeds, "same_data": same_data,
               "same_start": same_start, "quantities": [], "headline": None, "first_part": None,
               "weight_change": None, "expected": None}  # type: Dict[str, Any]
     if all(not runs_a[r].bitwise_differences(runs_b[r]) for r in common):
@@ -223,7 +231,7 @@ def compare_runs(a: EnvironmentRuns, b: EnvironmentRuns, key: Key) -> Optional[D
         measured.append(measure_quantity(name, quantity_key, [values_a[r][name][1] for r in common],
                                          [values_b[r][name][1] for r in common], same_start, tolerance,
                                          resolution(quantity_key, runs_b[common[0]]), margin, on))
-    entries = decide(measured, same_start, at)
+    entries = decide(measured, same_start, at, last)
     result["quantities"] = entries
     deciding = [entry for entry in entries if entry["judged"]]
     materiality = vocabulary.worst_materiality(entry["materiality"] for entry in deciding)

@@ -49,7 +49,7 @@ def legend(comparison: Dict[str, Any]) -> List[str]:
         "materiality: identical (bit for bit) | within tolerance (the case's atol/rtol) | same (shown: the difference "
         "is smaller than the margin, two one-sided tests) | UNDETERMINED (neither shown yet: more seeds decide, "
         "harness decide runs them) | MATERIAL (t-test, Holm-corrected over the judged quantities); look k of a "
-        "comparison decides at alpha/(k(k+1)), alpha {:g} over all looks".format(method["alpha"]),
+        "comparison decides at alpha/(k(k+1)), the last (harness decide's cap) at alpha/k, alpha {:g} over all looks".format(method["alpha"]),
         "cause: init (different initial weights) | training RNG (Dropout masks, shuffle order: the runs agree with "
         "them switched off) | arithmetic (same weights, same data, no randomness, different result) | cause unknown "
         "(could not be told apart)",
@@ -208,6 +208,10 @@ def gap_text(gap: Dict[str, Any]) -> str:
 
 
 def flag_text(flag: Dict[str, Any]) -> str:
+    if flag["code"] == "undetermined" and flag["last_look"]:
+        return ("undetermined in {0} at its last look: harness decide's cap closed its seeds, and more would raise "
+                "the false-alarm rate above alpha; declare the margin that matters to you (Judge(..., margin=)) or "
+                "decide it afresh in new reports".format(flag["case"]))
     if flag["code"] == "undetermined" and flag["seeds"] is None:
         return ("undetermined in {0}: a difference about the size of its margin, which not even {1} seeds per "
                 "environment would decide: harness decide runs seeds up to its cap (--max-seeds) and says what it "

@@ -117,6 +117,10 @@ def keep_finished(cases: List[Dict[str, Any]], kept: Dict[str, Dict[str, Any]], 
         cases[index] = previous
         have = report.case_repeats(previous)
         if previous["kind"] == vocabulary.CASE_KINDS[0] and have < repeats:
+            if previous.get("last_look"):
+                raise UserError("cannot add seeds to {} ({} to {}): its last look was taken (--last-look, harness "
+                                "decide's cap), and a look after it would raise the false-alarm rate above alpha; "
+                                "run it in a new report (--output) or --overwrite".format(entry["id"], have, repeats))
             extend[index] = have
             previous["complete"] = False  # until its new seeds are in
         else:

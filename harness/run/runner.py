@@ -190,6 +190,8 @@ def _run_locked(settings: Settings, out: TextIO, fw: Any, loaded: List[LoadedCas
                 case_entry["looks"] = case_entry.get("looks", [kept.extend[key.case]]) + [settings.repeats]
             else:
                 case_entry.update(_judged(item.case, results[key.case], versions))
+            if settings.last_look and "looks" in case_entry:  # a training case: no seeds may follow these
+                case_entry["last_look"] = True
             case_entry["complete"] = True
         document["summary"] = report.summary(document)
         destination.save(document)

@@ -132,7 +132,7 @@ def test_a_large_difference_the_seeds_cannot_confirm_is_undetermined_with_the_se
     assert abs(entry["difference"]) > entry["margin"] and entry["needed_seeds"] > 3
     seeds = max(e["needed_seeds"] for item in result["comparisons"] for r in item["by_init_mode"].values() if r
                 for e in r["quantities"] if e["materiality"] == "undetermined" and e["needed_seeds"])
-    assert {"code": "undetermined", "case": "toy", "seeds": seeds, "limit": compare.SEEDS_LIMIT} in result["flags"]
+    assert {"code": "undetermined", "case": "toy", "seeds": seeds, "limit": compare.SEEDS_LIMIT, "last_look": False} in result["flags"]
     assert "undetermined in toy: about {0} seeds per environment would decide it: harness decide runs them".format(
         seeds) in " ".join(present.terminal(result).split())
     assert "seeds would decide" not in present.terminal(result).split("flags:")[0]  # said once, in the flag
@@ -178,7 +178,7 @@ def test_a_difference_about_at_its_margin_names_no_number_of_seeds_it_cannot_nam
     found = by(result)["by_init_mode"]["framework"]
     assert found["materiality"] == "undetermined" and quantity(found)["needed_seeds"] is None
     flag = [f for f in result["flags"] if f["code"] == "undetermined"]
-    assert flag == [{"code": "undetermined", "case": "toy", "seeds": None, "limit": compare.SEEDS_LIMIT}]
+    assert flag == [{"code": "undetermined", "case": "toy", "seeds": None, "limit": compare.SEEDS_LIMIT, "last_look": False}]
     text = " ".join(present.terminal(result).split())
     assert "not even {} seeds per environment would decide".format(compare.SEEDS_LIMIT) in text
     assert "about {} seeds".format(compare.SEEDS_LIMIT) not in text

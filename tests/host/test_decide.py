@@ -14,7 +14,7 @@ import pytest
 from builders import FakeTox, write_seeded as write
 from harness.contract import report
 from harness.errors import UserError
-from harness.host import decide
+from harness.host import decide, wording
 
 def test_a_dry_run_says_what_would_run_and_runs_nothing(tmp_path):
     paths = [write(str(tmp_path), "new", 0.50, seed=1), write(str(tmp_path), "old", 0.52, seed=2)]
@@ -55,8 +55,16 @@ def test_it_stops_at_the_seed_cap_and_before_the_time_given(tmp_path):
     with open(str(tmp_path / "cap.txt"), "w") as stream:
         result = decide.decide(paths, "old", 6, 60, str(tmp_path / "tox.ini"), out=stream, run=close)
     assert report.case_repeats(report.load(paths[0])["cases"][0]) == 6
-    assert "undecided at the cap of 6 seeds: toy" in (tmp_path / "cap.txt").read_text()
-    assert result["comparisons"][0]["by_init_mode"]["pinned"]["materiality"] == "undetermined"
+    text = (tmp_path / "cap.txt").read_text()
+    assert "undecided at the cap of 6 seeds: toy" in text
+    # The round that reaches the cap is the last look, and is judged as one: the rest of alpha, no seeds asked.
+    assert text.count("--last-look") == 2 and all(("--last-look" in command) == (command[command.index("--repeats") + 1] == "6")
+                                                  for command in close.commands)
+    pinned = result["comparisons"][0]["by_init_mode"]["pinned"]
+    assert pinned["materiality"] == "undetermined" and pinned["last_look"]
+    assert pinned["alpha"] == pytest.approx(result["method"]["alpha"] / pinned["look"])
+    assert result["flags"] == [{"code": "undetermined", "case": "toy", "seeds": None, "limit": 1000, "last_look": True}]
+    assert "at its last look: harness decide's cap closed its seeds" in wording.flag_text(result["flags"][0])
     timed = FakeTox({"new": 0.505, "old": 0.50}, spread=0.2)
     with open(str(tmp_path / "time.txt"), "w") as stream:
         decide.decide(paths, "old", 40, 1e-9, str(tmp_path / "tox.ini"), out=stream, run=timed)

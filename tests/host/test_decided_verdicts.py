@@ -17,8 +17,9 @@ CAP = 40
 TOLERANCE = {"atol": 0.0, "rtol": 0.0}
 
 
-def decided(shift, paired, rng, cap=CAP):
-    """Run the procedure on one simulated comparison: its last verdict and the seeds it used."""
+def decided(shift, paired, rng, cap=CAP, last_look=True):
+    """Run the procedure on one simulated comparison: its last verdict and the seeds it used. The look
+    that reaches the cap is the last (as harness decide passes --last-look), unless ``last_look`` is off."""
     population_a = rng.normal(0, 1, cap) + shift
     shared = rng.normal(0, 1, cap) if paired else np.zeros(cap)
     population_b = rng.normal(0, 1, cap)
@@ -27,7 +28,7 @@ def decided(shift, paired, rng, cap=CAP):
         a = list(shared[:n] + population_a[:n])
         b = list(shared[:n] + population_b[:n])
         entry, = materiality.decide([materiality.measure_quantity(("final", "q"), "loss", a, b, paired, TOLERANCE)],
-                                    paired, look)
+                                    paired, look, last_look and n >= cap)
         if entry["materiality"] != "undetermined" or n >= cap:
             return entry["materiality"], n
         n, look = min(cap, max(n + 1, entry["needed_seeds"] or cap)), look + 1
@@ -48,16 +49,37 @@ def test_adding_seeds_while_undecided_keeps_false_alarms_and_false_sames_within_
 
 def test_looking_again_at_the_full_level_every_time_would_raise_false_alarms(monkeypatch):
     """The broken procedure: every look at alpha. Optional stopping then inflates false alarms."""
-    monkeypatch.setattr(statistics, "look_alpha", lambda alpha, look: alpha)
+    monkeypatch.setattr(statistics, "look_alpha", lambda alpha, look, last=False: alpha)
     rng = np.random.RandomState(13)
     broken = [decided(0.0, False, rng) for _ in range(800)]
     assert sum(verdict == "material" for verdict, _ in broken) / len(broken) > materiality.ALPHA + 0.015
+
+
+@pytest.mark.parametrize("paired", [True, False])
+def test_the_last_look_spending_the_rest_decides_what_the_cap_left_undecided_within_alpha(paired):
+    """At the cap the comparison may never be looked at again: judged at alpha / (k (k + 1)) it leaves
+    alpha / (k + 1) unspent and more comparisons undecided than it need. Spending the rest there
+    leaves fewer undecided (with a cap of 10 seeds, where many reach it), false alarms still within
+    alpha; and the same draws without the last look are the broken implementation it is measured
+    against."""
+    rng_closing, rng_open = np.random.RandomState(14 if paired else 15), np.random.RandomState(14 if paired else 15)
+    closing = [decided(0.0, paired, rng_closing, cap=10) for _ in range(1500)]
+    open_ended = [decided(0.0, paired, rng_open, cap=10, last_look=False) for _ in range(1500)]
+    undecided = {name: sum(verdict == "undetermined" for verdict, _ in runs) / len(runs)
+                 for name, runs in (("closing", closing), ("open", open_ended))}
+    print("undecided at a cap of 10 seeds, {}: {:.1%} with the last look, {:.1%} without".format(
+        "paired" if paired else "independent", undecided["closing"], undecided["open"]))
+    assert undecided["closing"] < undecided["open"] - 0.02, undecided
+    assert sum(verdict == "material" for verdict, _ in closing) / len(closing) <= materiality.ALPHA + 0.015
 
 
 def test_the_levels_of_every_look_sum_to_alpha():
     levels = [statistics.look_alpha(materiality.ALPHA, look) for look in range(1, 10000)]
     assert levels[0] == pytest.approx(materiality.ALPHA / 2) and sum(levels) == pytest.approx(materiality.ALPHA, rel=1e-3)
     assert all(later < earlier for earlier, later in zip(levels, levels[1:]))
+    for last in range(1, 8):  # a last look at k spends exactly what looks 1..k-1 left
+        spent = sum(statistics.look_alpha(materiality.ALPHA, look) for look in range(1, last))
+        assert spent + statistics.look_alpha(materiality.ALPHA, last, last=True) == pytest.approx(materiality.ALPHA)
 
 
 def test_equivalence_is_two_one_sided_tests_against_the_margin():

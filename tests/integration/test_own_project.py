@@ -216,12 +216,17 @@ def test_decide_adds_seeds_where_undecided_through_the_projects_tox_ini(project)
     for env, document in reports.items():
         extended = report.load(str(folder / "reports" / (env + ".json")))
         case = extended["cases"][0]
-        assert report.case_repeats(case) == 4 and case["looks"] == [3, 4], env
+        assert report.case_repeats(case) == 4 and case["looks"] == [3, 4] and case["last_look"] is True, env
 
         def ordered(runs):
             return sorted(runs, key=lambda run: (run["variant"], run["init_mode"], run["repeat"], run["replica"]))
         kept = [run for run in case["runs"] if run["repeat"] < 3]
         assert ordered(kept) == ordered(document["cases"][0]["runs"]), env  # the first seeds untouched
         assert {run["repeat"] for run in case["runs"] if run["status"] == "ok"} == {0, 1, 2, 3}
-    looks = {result["look"] for e in comparison["comparisons"] for result in e["by_init_mode"].values() if result}
-    assert looks == {2}
+    # The cap's look is the last: it spends what look 1 left (alpha/2 = alpha - alpha/2), and no seed may follow it.
+    looks = {(result["look"], result["last_look"], result["alpha"]) for e in comparison["comparisons"]
+             for result in e["by_init_mode"].values() if result}
+    assert looks == {(2, True, comparison["method"]["alpha"] / 2)}, looks
+    more = project_command(folder, "tox", "-e", "tf2", "--", "--env", "tf2", "--resume", "--repeats", "5", "-k", "churn")
+    assert more.returncode == 2 and "cannot add seeds to churn (4 to 5): its last look was taken" in more.stdout, more.stdout[-2000:]
+    assert report.case_repeats(report.load(str(folder / "reports" / "tf2.json"))["cases"][0]) == 4  # nothing lost
