@@ -37,6 +37,7 @@ def make_cases(tmp_path):
 
 # (kind, family, caught) of every injected fault, printed as the caught fractions once the tests ran.
 CAUGHT = []
+LOCALISED = []  # (injected change or "A/A", whether it was localised where it was made)
 
 
 @pytest.fixture
@@ -44,7 +45,21 @@ def caught_summary():
     return CAUGHT
 
 
+@pytest.fixture
+def localised_summary():
+    return LOCALISED
+
+
 def pytest_terminal_summary(terminalreporter):
+    if LOCALISED:
+        terminalreporter.section("localisation: injected changes localised")
+        changes = [found for name, found in LOCALISED if name != "A/A"]
+        same = [found for name, found in LOCALISED if name == "A/A"]
+        terminalreporter.write_line("injected changes localised to their stage and variable: {}/{} ({}); "
+                                    "A/A pairs localising nothing: {}/{}".format(
+                                        sum(changes), len(changes), ", ".join(
+                                            "{} {}".format(name, "yes" if found else "NO") for name, found in LOCALISED
+                                            if name != "A/A"), sum(same), len(same)))
     if not CAUGHT:
         return
     terminalreporter.section("rule library: injected faults caught")

@@ -20,10 +20,11 @@ def harness_env():
     return env
 
 
-def run_harness(*arguments, timeout=900):
-    """Run ``python -m harness ARGS`` in the repository and return the completed process."""
-    return subprocess.run(harness_command(*arguments), cwd=ROOT, env=harness_env(), stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, universal_newlines=True, timeout=timeout)
+def run_harness(*arguments, timeout=900, environment=None):
+    """Run ``python -m harness ARGS`` in the repository, with ``environment``'s variables added, and
+    return the completed process."""
+    return subprocess.run(harness_command(*arguments), cwd=ROOT, env=dict(harness_env(), **(environment or {})),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=timeout)
 
 
 def process_alive(pid):

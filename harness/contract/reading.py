@@ -90,6 +90,12 @@ class Run(object):
         """The fingerprints of every weight at ``moment`` (``initial`` or ``final``), in model order."""
         return [Weight(index, entry) for index, entry in enumerate(self.entry["weights"][moment])]
 
+    @property
+    def trace(self) -> Optional[Dict[str, Any]]:
+        """Every variable's summary after the first steps and each epoch (harness.run.trace); None
+        for a run that was not traced (framework init, later repeats, older reports)."""
+        return self.entry.get("trace")
+
     def data_hashes(self) -> Tuple[str, ...]:
         return tuple(entry["hash"] for _, entry in sorted(self.entry["data"].items()))
 

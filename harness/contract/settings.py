@@ -150,6 +150,9 @@ TABLE = (
     Setting("last_look", False, "the seeds asked for (--repeats) are the last of the cases run: their comparison "
             "spends what is left of its false-alarm level, and no seeds may be added to them later (harness decide "
             "passes it when its cap is reached)", ("--last-look",), action="store_true"),
+    Setting("traces", True, "do not record the pinned and controlled runs' trace (every variable after the first "
+            "steps and each epoch), with which compare says where two environments part", ("--no-trace",),
+            action="store_false", report_key="traces"),
     Setting("determinism_reruns", True, "do not run repeat 0 twice to test bitwise determinism",
             ("--no-determinism-rerun",), action="store_false", report_key="determinism_reruns", changes_numbers=True),
 )

@@ -14,6 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from harness.contract import vocabulary
 from harness.contract.reading import Run
+from harness.host import localisation
 from harness.host.lineup import EnvironmentRuns, Key
 from harness.host.materiality import within_tolerance
 
@@ -50,9 +51,15 @@ def largest_weight_change(run_a: Run, run_b: Run) -> Optional[Dict[str, Any]]:
 
 
 def locate(result: Dict[str, Any], a: EnvironmentRuns, b: EnvironmentRuns, key: Key) -> None:
-    """Where runs from the same start part, and the weight that moved most (repeat shown first)."""
-    if result["same_start"] and result["materiality"] != "identical":
-        first = result["repeats"][0]
+    """Where runs with the same seeds part (their traces: :mod:`harness.host.localisation`); for runs
+    from the same start, the first history value that parts and the weight that moved most (repeat
+    shown first)."""
+    if result["materiality"] == "identical":
+        return
+    first = result["repeats"][0]
+    if result["same_seeds"]:
+        result["localisation"] = localisation.localise(a, b, key, first)
+    if result["same_start"]:
         run_a, run_b = a.repeats(key)[first], b.repeats(key)[first]
         result["first_part"] = first_part(run_a, run_b, b.cases[key[0]].tolerance)
         result["weight_change"] = largest_weight_change(run_a, run_b)

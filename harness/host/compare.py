@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from harness.contract import comparison as comparison_document
 from harness.contract import vocabulary
+from harness.contract.reading import Run
 from harness.host import attribution, backends, expectations, lineup, materiality, statistics, verdicts
 from harness.host.gate import gate
 from harness.host.lineup import EnvironmentRuns
@@ -94,8 +95,20 @@ def summaries(env: EnvironmentRuns) -> List[Dict[str, Any]]:
                 keys = sorted(set(key for run in runs.values() for key in run.history))
                 curves = {key: [runs[r].history.get(key, []) for r in sorted(runs)] for key in keys}
                 found.append({"env": env.name, "case": case.id, "variant": variant, "init_mode": mode,
-                              "finals": finals, "curves": {k: v for k, v in curves.items() if any(v)}})
+                              "finals": finals, "curves": {k: v for k, v in curves.items() if any(v)},
+                              "trajectories": trajectories(runs.get(0))})
     return found
+
+
+def trajectories(run: Optional[Run]) -> List[Dict[str, Any]]:
+    """Every variable's sum at the start and at the end of each epoch of a traced run (the seed answer's
+    plot of each kernel's sum per epoch); none for a run that was not traced."""
+    if run is None or run.trace is None:
+        return []
+    initial = run.entry["weights"]["initial"]
+    return [{"name": weight["name"], "shape": list(weight["shape"]),
+             "sums": [weight["sum"]] + [point[index]["sum"] for point in run.trace["epochs"]]}
+            for index, weight in enumerate(initial)]
 
 
 def compare(documents: Sequence[Tuple[str, Dict[str, Any]]], baseline: Optional[str] = None,

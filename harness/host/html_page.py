@@ -13,7 +13,7 @@ import io
 import json
 import math
 import re
-from typing import Any, Callable, Dict, List, Sequence
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 from harness.contract.strict_json import decode_float
 from harness.errors import UserError
@@ -141,6 +141,64 @@ def _figure(pyplot: Any, summaries: Sequence[Dict[str, Any]], variants: Sequence
     return svg[svg.index("<svg"):]  # drop the XML prolog and DOCTYPE: the page is HTML
 
 
+TRAJECTORY_PANELS = 4  # variables drawn per variant: the kernels first, where the seed answer looked
+
+
+def parting_epoch(place: Dict[str, Any]) -> float:
+    """Where a localisation parts, on an axis of epochs (0: the initial weights): a step of epoch 1 lies
+    between 0 and 1."""
+    if place["epoch"] is not None:
+        return float(place["epoch"])
+    return min(place["step"], 9) / 10.0 if place["step"] is not None else 0.0  # a step of epoch 1, or the start
+
+
+def trajectories_figure(summaries: Sequence[Dict[str, Any]], environments: Sequence[str],
+                        partings: Dict[Tuple[str, str], Dict[str, Any]]) -> str:
+    """One case's pinned-init trajectories as inline SVG: per variant, each drawn variable's sum at the
+    start and at the end of every epoch in every environment, a dotted line where an environment parts
+    from the baseline (``partings``: (env, variant) -> localisation). Empty when nothing was traced."""
+    traced = [s for s in summaries if s["init_mode"] == "pinned" and s["trajectories"]]
+    variants = sorted(set(s["variant"] for s in traced))
+    if not variants:
+        return ""
+    pyplot = _pyplot()
+    colours = {name: "C{}".format(index % 10) for index, name in enumerate(environments)}
+    with pyplot.rc_context({"text.parse_math": False}):
+        figure, axes = pyplot.subplots(len(variants), TRAJECTORY_PANELS, squeeze=False,
+                                       figsize=(3.6 * TRAJECTORY_PANELS, 2.6 * len(variants)))
+        for row, variant in enumerate(variants):
+            drawn = [s for s in traced if s["variant"] == variant]
+            first = drawn[0]["trajectories"]
+            order = sorted(range(len(first)), key=lambda index: (len(first[index]["shape"]) < 2, index))
+            for column in range(TRAJECTORY_PANELS):
+                axis = axes[row][column]
+                if column >= len(order):
+                    axis.set_axis_off()
+                    continue
+                index = order[column]
+                for summary in drawn:
+                    if index < len(summary["trajectories"]):
+                        sums = [drawable(value) for value in summary["trajectories"][index]["sums"]]
+                        axis.plot(range(len(sums)), sums, color=colours.get(summary["env"], "C0"), marker=".",
+                                  linewidth=1.4, label=summary["env"])
+                    place = partings.get((summary["env"], variant))
+                    if place is not None:
+                        axis.axvline(parting_epoch(place), color=colours.get(summary["env"], "C0"), linestyle=":",
+                                     linewidth=1.2, label="{} parts ({})".format(summary["env"], place["stage"]))
+                axis.set_title("{}: {}".format(variant, first[index]["name"]), fontsize=9)
+                axis.set_xlabel("epoch (0: initial)", fontsize=8)
+                axis.grid(alpha=0.3)
+                if column == 0:
+                    axis.set_ylabel("sum of the variable", fontsize=8)
+                    axis.legend(fontsize=6)
+        figure.tight_layout()
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg")
+        pyplot.close(figure)
+    svg = buffer.getvalue()
+    return svg[svg.index("<svg"):]
+
+
 def _finals_table(summaries: Sequence[Dict[str, Any]]) -> List[str]:
     e = html.escape
     metrics = sorted(set(name for s in summaries for name in s["finals"]), key=lambda k: (k.startswith("val_"), k))
@@ -253,6 +311,15 @@ def render(comparison: Dict[str, Any]) -> str:
         summaries = [s for s in comparison["summaries"] if s["case"] == case]
         parts.append("<h3 id='{}'>{}</h3><figure class='curves'>{}</figure>".format(
             _case_id(case), e(case), curves_figure(summaries, names)))
+        partings = {(item["env"], item["variant"]): item["by_init_mode"]["pinned"]["localisation"]
+                    for item in comparison["comparisons"] if item["case"] == case
+                    and (item["by_init_mode"].get("pinned") or {}).get("localisation")}
+        drawn = trajectories_figure(summaries, names, partings)
+        if drawn:
+            parts.append("<p>Pinned init, repeat 0: each variable's sum at its initial weights (epoch 0) and at the end of "
+                         "every epoch, kernels first (the plot that found the seed's bug); dotted: where an "
+                         "environment parts from the baseline (a step of epoch 1 drawn at tenths of it).</p>"
+                         "<figure class='trajectories'>{}</figure>".format(drawn))
         parts.extend(_finals_table(summaries))
     if comparison["gaps"]:
         parts.append("<h2>Not compared{}</h2><ul>{}</ul>".format(

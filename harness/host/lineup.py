@@ -26,9 +26,9 @@ class EnvironmentRuns(object):
         self.report = Report(document)
         self.cases = {case.id: case for case in self.report.cases}
         self.runs = {}  # type: Dict[Tuple[str, str, str, int], Run]
+        self.reruns = {}  # type: Dict[Tuple[str, str, str, int], Run]  # the determinism re-runs (replica 1)
         for case, run in self.report.runs():
-            if run.replica == 0:
-                self.runs[(case.id, run.variant, run.init_mode, run.repeat)] = run
+            (self.runs if run.replica == 0 else self.reruns)[(case.id, run.variant, run.init_mode, run.repeat)] = run
         self.versions = environment_versions(self.report.environment)
 
     def repeats(self, key: Key) -> Dict[int, Run]:

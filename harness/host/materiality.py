@@ -218,7 +218,7 @@ def compare_runs(a: EnvironmentRuns, b: EnvironmentRuns, key: Key) -> Optional[D
               "design": "paired" if same_start else "independent", "repeats": common, "look": at, "last_look": last,
               "alpha": statistics.look_alpha(ALPHA, at, last), "same_seeds": same_seeds, "same_data": same_data,
               "same_start": same_start, "quantities": [], "headline": None, "first_part": None,
-              "weight_change": None, "expected": None}  # type: Dict[str, Any]
+              "localisation": None, "weight_change": None, "expected": None}  # type: Dict[str, Any]
     if all(not runs_a[r].bitwise_differences(runs_b[r]) for r in common):
         return result
     values_a = {r: user_quantities(runs_a[r]) for r in common}

@@ -102,12 +102,46 @@ def _part_text(part: Dict[str, Any]) -> str:
                                                   float(part["baseline_value"]))
 
 
+def localisation_text(place: Dict[str, Any]) -> str:
+    """Where two runs with the same seeds part, in one line: ``parts at step 1 in dense/kernel (L2 differs
+    by 3.1e-04 relative, 2.4e+03 ulps; 2 of 4 variables), the initial weights identical``."""
+    step = "step {} of epoch 1".format(place["step"])
+    at = {"initial_weights": "the initial weights",
+          "loss": "the loss of {} ({:.9g} vs {:.9g}, on weights that agree: the forward pass, the loss or the batch "
+                  "differ)".format(step, float(place["env_loss"] or 0), float(place["baseline_loss"] or 0)),
+          "update": "the update of {} (its loss the same: the gradient or the optimizer's step differ)".format(step),
+          "step": step, "epoch": "the end of epoch {}".format(place["epoch"])}[place["stage"]]
+    words = "parts at " + at
+    variable = place["variable"]
+    if variable is not None:
+        name = variable["baseline"] if variable["baseline"] == variable["env"] else "{} (here {})".format(
+            variable["baseline"], variable["env"])
+        ulps = float(place["ulps"])
+        size = "{:.3g} ulps".format(ulps) if ulps >= 1 else "under one ulp of its norm: the last bits of a few elements"
+        words += " in {} ({}L2 {:.7g} vs {:.7g}: {:.2g} relative, {}; {} variable(s) differ)".format(
+            name, "its update's " if place["of"] == "update" else "", float(place["env_l2"]), float(place["baseline_l2"]),
+            float(place["relative"]), size, place["differing"])
+    elif place["differing"] is None:
+        words += " (the two models' variables do not line up)"
+    if place["stage"] != "initial_weights":
+        words += ", identical before it"
+    if not place["traced"]:
+        words += " (not traced: initial weights only)"
+    if place["noise"]["within"]:
+        words += "; within run-to-run noise: a re-run in one environment parts there too"
+    elif not place["noise"]["measured"]:
+        words += "; run-to-run noise not measured (no traced re-run)"
+    return words
+
+
 def result_text(result: Dict[str, Any]) -> str:
     """Why a comparison got its materiality, in one line: the headline quantity and where runs part."""
     headline = result["headline"]
     entry = next((e for e in result["quantities"] if headline and e["measure"] == headline["measure"]
                   and e["of"] == headline["of"]), None)
     parts = [quantity_text(entry)] if entry else []
+    if result["localisation"]:
+        parts.append(localisation_text(result["localisation"]))
     if result["first_part"]:
         parts.append("first part at " + _part_text(result["first_part"]))
     change = result["weight_change"]

@@ -21,6 +21,7 @@ from harness.contract.report import error_entry, run_record, skip_entry, trainin
 from harness.contract.vocabulary import CASE_KINDS, CONTROLLED
 from harness.run.fingerprint import data_fingerprint, weights_digest, weights_fingerprint
 from harness.run.framework import Framework
+from harness.run.trace import Trace
 
 
 class Skipped(Exception):
@@ -294,20 +295,21 @@ def _control(fw: Framework, model: Any, options: Dict[str, Any], pipeline: bool,
 
 
 def execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds: Seeds,
-            profile_name: str, learning_rate_scale: float = 1.0) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+            profile_name: str, learning_rate_scale: float = 1.0, traced: bool = False) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     """Run one variant once; never raises for a failure of the framework (it becomes data).
 
     ``init_mode`` ``controlled`` is a pinned run with the training randomness switched off. The run
     gets a folder of its own (``fw.run_folder``) for what its callbacks write, such as a
     ModelCheckpoint: runs go two at a time and must not write over each other or the user's project.
+    A ``traced`` run records its weights' trajectory (:mod:`harness.run.trace`).
     """
     with tempfile.TemporaryDirectory(prefix="harness-run-") as folder:
         fw.run_folder = folder
-        return _execute(fw, case, variant_name, init_mode, seeds, profile_name, learning_rate_scale)
+        return _execute(fw, case, variant_name, init_mode, seeds, profile_name, learning_rate_scale, traced)
 
 
 def _execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds: Seeds,
-             profile_name: str, learning_rate_scale: float) -> Tuple[Dict[str, Any], Dict[str, Any]]:
+             profile_name: str, learning_rate_scale: float, traced: bool) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     started = time.perf_counter()
     record = run_record()
     arrays = {}  # type: Dict[str, Any]
@@ -348,8 +350,13 @@ def _execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds
         # First in the list: it sees each epoch's trained weights before a callback may restore others.
         watch = [fw.at_epoch_end(lambda trained: at_epoch_end.append(weights_digest(fw.weights(trained))))] \
             if any(getattr(callback, "restore_best_weights", False) for callback in callbacks) else []
+        trace = Trace(fw.weights, initial) if traced else None
+        if trace is not None:  # first too: each epoch's trained weights, before a callback restores others
+            watch = [fw.at_batch_end(trace.after_batch), fw.at_epoch_end(trace.after_epoch)] + watch
         with _working_in(fw.run_folder):
             history, rates = fw.fit(model, inputs, options, watch + list(callbacks))
+        if trace is not None:
+            record["trace"] = trace.as_record()
         record["timing"]["fit_s"] = time.perf_counter() - built
         record["history"] = history
         final = fw.weights(model)

@@ -302,6 +302,16 @@ class Framework(object):
 
         return EpochEnd()
 
+    def at_batch_end(self, action: Callable[[Any, Any], None]) -> Any:
+        """A callback that calls ``action(model, logs)`` as each training batch ends. ``on_batch_end`` is
+        the one spelling every Keras calls (tf.keras 2 and Keras 3 alias it to ``on_train_batch_end``);
+        Keras 3 on JAX syncs the trained state into the model when a callback reads ``self.model``."""
+        class BatchEnd(self.keras.callbacks.Callback):
+            def on_batch_end(self, batch: int, logs: Any = None) -> None:
+                action(self.model, logs)
+
+        return BatchEnd()
+
     def _learning_rate_recorder(self, rates: List[Optional[float]]) -> Any:
         framework = self
 

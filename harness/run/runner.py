@@ -33,6 +33,7 @@ from harness.run.isolation import Outcome, resident_mib, run_isolated
 from harness.run.output_lock import OutputLock
 from harness.run.planning import RunKey, plan, seeds_for
 from harness.run.run_result import RunResult
+from harness.run.trace import TRACED_MODES
 
 
 # How long importing one case file may take in the throw-away child that checks it.
@@ -167,8 +168,9 @@ def _run_locked(settings: Settings, out: TextIO, fw: Any, loaded: List[LoadedCas
         if case.kind == CASE_KINDS[1]:
             return lambda: rule_evaluation.execute(fw, case, settings.profile)
         seeds = seeds_for(case.seeds, key.repeat, settings.seed_offset)
+        traced = settings.traces and key.repeat == 0 and key.init_mode in TRACED_MODES
         return lambda: execute(fw, case, key.variant, key.init_mode, seeds, settings.profile,
-                               settings.learning_rate_scale)
+                               settings.learning_rate_scale, traced)
 
     def on_outcome(key: RunKey, outcome: Outcome) -> None:
         item = loaded[key.case]

@@ -54,3 +54,32 @@ def test_the_pixel_check_fails_on_a_page_without_curves(tmp_path):
     broken["summaries"] = []  # a page that lost its curves must not pass the check above
     drawn = coloured_pixels(html_page.render(broken), tmp_path)
     assert (drawn < 50).all(), drawn
+
+
+def trajectories_only(traced):
+    """The page's curves removed; each environment's pinned runs given a trajectory of every variable
+    (``traced``), and the new environment a localisation: what is drawn is the trajectories alone."""
+    document = comparison()
+    for summary in document["summaries"]:
+        summary["curves"] = {}
+        if traced and summary["init_mode"] == "pinned":
+            rate = 0.5 if summary["env"] == "old" else 0.9
+            summary["trajectories"] = [{"name": "dense/kernel", "shape": [2, 2], "sums": [4.0 * rate ** e for e in range(6)]},
+                                       {"name": "dense/bias", "shape": [2], "sums": [0.1 * e * rate for e in range(6)]}]
+    for item in document["comparisons"]:
+        item["by_init_mode"]["pinned"]["localisation"] = {
+            "stage": "update", "step": 1, "epoch": None, "env_loss": 1.0, "baseline_loss": 1.0,
+            "variable": {"env": "dense/kernel", "baseline": "dense/kernel"}, "differing": 1, "of": "update",
+            "env_l2": 1.0, "baseline_l2": 1.1, "relative": 0.1, "ulps": 1e6, "traced": True,
+            "noise": {"measured": True, "within": False}}
+    return document
+
+
+def test_chromium_draws_each_environments_trajectories_and_where_they_part(tmp_path):
+    drawn = coloured_pixels(html_page.render(trajectories_only(True)), tmp_path)
+    assert (drawn > 300).all(), drawn
+
+
+def test_the_pixel_check_fails_on_a_page_without_trajectories(tmp_path):
+    drawn = coloured_pixels(html_page.render(trajectories_only(False)), tmp_path)
+    assert (drawn < 50).all(), drawn

@@ -1,0 +1,77 @@
+"""Where a run's weights go, step by step and epoch by epoch: what lets compare say where two
+environments part, not only that they do.
+
+Recorded in the runs that compare element by element across environments (pinned and controlled
+init, repeat 0, and its determinism re-run, which measures the run-to-run noise the same way): a
+summary of every variable (sum, L2 norm, exact-bytes hash, as the initial and final weights are
+summarised) after each of the first :data:`STEPS` steps of training, with the L2 norm of the update
+the step made (which variable's update differs most, where a bias's tiny norm would otherwise
+dwarf a kernel's) and the loss ``fit`` reported for it (computed before the update: whether the
+forward pass and loss or the update parted), and at the end of every epoch — the seed answer's per-epoch kernel sums, kept so that two environments' trajectories can
+be laid side by side. The variables are in the order of the run's ``weights.initial``. Its size
+is bounded: (STEPS + epochs) x variables x about 80 bytes per traced run. Standard library and
+NumPy only: it runs inside every environment.
+"""
+
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from harness.contract.vocabulary import CONTROLLED
+from harness.run.fingerprint import array_fingerprint
+
+# The runs that start from the same weights in every environment: only theirs compare step by step.
+TRACED_MODES = ("pinned", CONTROLLED)
+# The first steps are where a change in the arithmetic of one step shows before it mixes with others.
+STEPS = 3
+
+
+def point(named_weights: Sequence[Tuple[str, Any]], before: Optional[Sequence[Any]] = None) -> List[Dict[str, Any]]:
+    """Every variable at one moment: its sum and L2 norm (how far apart) and hash (whether at all);
+    with the values ``before`` a step, the L2 norm of the update the step made too."""
+    summaries = []
+    for index, (_, value) in enumerate(named_weights):
+        whole = array_fingerprint(value)
+        summary = {"sum": whole["sum"], "l2": whole["l2"], "hash": whole["hash"]}
+        if before is not None:
+            update = np.asarray(value, np.float64) - np.asarray(before[index], np.float64)
+            summary["update_l2"] = float(np.sqrt((update * update).sum()))
+        summaries.append(summary)
+    return summaries
+
+
+class Trace(object):
+    """Collects the points as ``fit`` runs: hooks for the framework's batch-end and epoch-end
+    callbacks (:meth:`harness.run.framework.Framework.at_batch_end`). ``initial`` are the weights
+    training starts from: the first step's update is measured against them."""
+
+    def __init__(self, weights: Callable[[Any], List[Tuple[str, Any]]], initial: Sequence[Tuple[str, Any]]) -> None:
+        self._weights = weights  # model -> [(name, value)]: the framework's own reading of a model's weights
+        self._before = [np.array(value) for _, value in initial]
+        self.steps = []  # type: List[List[Dict[str, Any]]]
+        self.losses = []  # type: List[Optional[float]]
+        self.epochs = []  # type: List[List[Dict[str, Any]]]
+
+    def after_batch(self, model: Any, logs: Any) -> None:
+        if not self.epochs and len(self.steps) < STEPS:
+            now = self._weights(model)
+            self.steps.append(point(now, self._before))
+            self._before = [np.array(value) for _, value in now]
+            self.losses.append(_loss(logs))
+
+    def after_epoch(self, model: Any) -> None:
+        self.epochs.append(point(self._weights(model)))
+
+    def as_record(self) -> Dict[str, Any]:
+        return {"steps": self.steps, "losses": self.losses, "epochs": self.epochs}
+
+
+def _loss(logs: Any) -> Optional[float]:
+    """The loss ``fit`` reported as a step ended (TF 1.x: the batch's; later: the mean over the epoch's
+    batches so far, equal in two runs exactly when every batch's loss so far was): computed on the
+    weights before the step, so a difference there is in the forward pass or the loss, not the update."""
+    value = (logs or {}).get("loss")
+    try:
+        return float(np.asarray(value))
+    except (TypeError, ValueError):
+        return None

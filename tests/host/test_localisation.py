@@ -1,0 +1,130 @@
+"""Where two runs with the same seeds part, from their traces, without a framework.
+
+The trajectories here are NumPy's: plain gradient descent on a least-squares problem in float32,
+traced with the runner's own summaries (:func:`harness.run.trace.point`). Each deliberately broken
+environment changes one thing — one variable's update from step 2, one initial weight, the
+arithmetic of every step within rounding, nothing at all — and the localisation must name it.
+"""
+
+import copy
+
+import numpy as np
+import pytest
+
+from builders import report_with, run_result
+from harness.host import localisation, wording
+from harness.host.lineup import EnvironmentRuns
+from harness.run.trace import STEPS, point
+
+KEY = ("toy", "a", "pinned")
+
+
+def trained(bias_factor=1.0, from_step=1, kernel_start=None, rounding=False, loss_factor=1.0, epochs=4,
+            steps_per_epoch=5):
+    """Initial weights, the weights after each step of epoch 1 that is traced, and each epoch's."""
+    rng = np.random.RandomState(0)
+    x = rng.normal(size=(20, 2)).astype("float32")
+    y = (x @ np.array([[1.5], [-2.0]], "float32") + 0.5).astype("float32")
+    kernel = np.array([[0.1], [0.2]], "float32") if kernel_start is None else kernel_start
+    bias = np.zeros(1, "float32")
+    initial = [("dense/kernel", kernel.copy()), ("dense/bias", bias.copy())]
+    steps, losses, ends, step, before = [], [], [], 0, [kernel, bias]
+    for _ in range(epochs):
+        for batch in range(steps_per_epoch):
+            step += 1
+            part = slice(4 * batch, 4 * batch + 4)
+            error = (x[part] @ kernel + bias - y[part]) * np.float32(loss_factor)
+            kernel_gradient = (x[part].T @ error / 4).astype("float32")
+            if rounding:  # the same computation in another order: a difference in the last bits
+                kernel_gradient = (kernel_gradient * np.float32(3.0) / np.float32(3.0)).astype("float32")
+                kernel_gradient = np.nextafter(kernel_gradient, np.float32(np.inf))
+            kernel = (kernel - np.float32(0.1) * kernel_gradient).astype("float32")
+            update = np.float32(0.1) * error.mean(axis=0)
+            bias = (bias - update * (np.float32(bias_factor) if step >= from_step else 1)).astype("float32")
+            if len(steps) < STEPS and not ends:
+                steps.append(point([("dense/kernel", kernel), ("dense/bias", bias)], before))
+                losses.append(float((error * error).mean()))
+                before = [kernel, bias]
+        ends.append(point([("dense/kernel", kernel), ("dense/bias", bias)]))
+    return initial, {"steps": steps, "losses": losses, "epochs": ends}
+
+
+def environment(name, replica_trace=None, **change):
+    initial, trace = trained(**change)
+    weights = [value for _, value in initial]
+    run = run_result("a", "pinned", 0, weights=weights)
+    run.entry["weights"]["initial"][0]["name"], run.entry["weights"]["initial"][1]["name"] = "dense/kernel", "dense/bias"
+    run.entry["trace"] = trace
+    runs = [run]
+    rerun = run_result("a", "pinned", 0, weights=weights, replica=1)
+    rerun.entry["weights"]["initial"] = copy.deepcopy(run.entry["weights"]["initial"])
+    rerun.entry["trace"] = replica_trace if replica_trace is not None else copy.deepcopy(trace)
+    runs.append(rerun)
+    return EnvironmentRuns(name, report_with(runs))
+
+
+def test_the_same_environment_against_itself_parts_nowhere():
+    assert localisation.localise(environment("again"), environment("base"), KEY, 0) is None
+
+
+def test_one_variables_update_changed_from_step_2_is_found_there_in_that_variable():
+    place = localisation.localise(environment("new", bias_factor=1.001, from_step=2), environment("base"), KEY, 0)
+    assert (place["stage"], place["step"], place["variable"], place["differing"]) == (
+        "step", 2, {"env": "dense/bias", "baseline": "dense/bias"}, 1), place  # a later step's loss is not compared
+    first = localisation.localise(environment("new", bias_factor=1.001), environment("base"), KEY, 0)
+    assert (first["stage"], first["step"], first["variable"]["baseline"]) == ("update", 1, "dense/bias")
+    assert first["env_loss"] == first["baseline_loss"]
+    assert place["traced"] and place["noise"] == {"measured": True, "within": False}
+    assert place["of"] == "update" and place["relative"] == pytest.approx(1e-3, rel=1e-2) and place["ulps"] > 10
+    assert wording.localisation_text(first).startswith("parts at the update of step 1 of epoch 1 (its loss the same: ")
+
+
+def test_a_different_initial_weight_is_found_before_any_step():
+    start = np.array([[0.1], [np.nextafter(np.float32(0.2), np.float32(1))]], "float32")
+    place = localisation.localise(environment("new", kernel_start=start), environment("base"), KEY, 0)
+    assert (place["stage"], place["variable"]["baseline"], place["differing"]) == ("initial_weights", "dense/kernel", 1)
+    assert 0.5 <= place["ulps"] <= 2, place  # one float32 step in one element: about an ulp of the norm
+
+
+def test_a_rounding_difference_is_found_at_step_1_and_measured_in_ulps():
+    place = localisation.localise(environment("new", rounding=True), environment("base"), KEY, 0)
+    assert (place["stage"], place["step"], place["variable"]["baseline"]) == ("update", 1, "dense/kernel")
+    assert place["ulps"] < 100, place
+
+
+def test_a_changed_loss_is_found_at_the_loss_of_step_1_before_any_update():
+    place = localisation.localise(environment("new", loss_factor=1.001), environment("base"), KEY, 0)
+    assert (place["stage"], place["step"]) == ("loss", 1) and place["env_loss"] > place["baseline_loss"]
+    assert wording.localisation_text(place).startswith("parts at the loss of step 1 of epoch 1 (")
+
+
+def test_a_trace_without_losses_parts_at_a_step_without_saying_which_half():
+    new, base = environment("new", bias_factor=1.001), environment("base")
+    assert localisation.localise(new, base, KEY, 0)["stage"] == "update"
+    for env in (new, base):
+        for run in list(env.runs.values()) + list(env.reruns.values()):
+            run.entry["trace"].pop("losses")
+    assert localisation.localise(new, base, KEY, 0)["stage"] == "step"
+
+
+def test_a_part_where_an_environment_parts_from_its_own_re_run_is_noise():
+    """An environment whose determinism re-run parts at step 1: a part at step 2 says nothing."""
+    _, noisy = trained(rounding=True)
+    place = localisation.localise(environment("new", bias_factor=1.001, from_step=2, replica_trace=noisy),
+                                  environment("base"), KEY, 0)
+    assert place["noise"] == {"measured": True, "within": True}
+    assert "within run-to-run noise" in wording.localisation_text(place)
+
+
+def test_runs_that_were_not_traced_part_only_at_their_initial_weights():
+    new, base = environment("new", bias_factor=1.001), environment("base")
+    for env in (new, base):
+        for run in list(env.runs.values()) + list(env.reruns.values()):
+            run.entry.pop("trace")
+    assert localisation.localise(new, base, KEY, 0) is None  # nothing recorded parts: not "no difference"
+    start = np.array([[0.3], [0.2]], "float32")
+    new = environment("new", kernel_start=start)
+    for run in new.runs.values():
+        run.entry.pop("trace")
+    place = localisation.localise(new, base, KEY, 0)
+    assert place["stage"] == "initial_weights" and not place["traced"] and not place["noise"]["measured"]

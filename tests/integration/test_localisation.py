@@ -1,0 +1,122 @@
+"""compare localises a change where it starts, on runs of the real framework (this env's).
+
+One small case runs four times here, each in its own child processes as every run does, with one
+thing changed through the environment (``HARNESS_TEST_FAULT``) in the children: nothing (the same
+environment again: A/A), one variable's update (the last layer's bias multiplied by 1 + 1e-3 after
+each step, as a constraint does), one initial weight (one float32 step in one element of the pinned
+first kernel), the loss (its reduction scaled by 1 + 1e-3). Each change must be localised to its stage and variable; the A/A pair to nothing.
+"""
+
+import json
+
+import pytest
+
+from harness.host import compare, wording
+from harness_process import run_harness
+
+CASE = '''
+import os
+
+import numpy as np
+
+from harness.case import Case, Variant
+from harness.run.execution import default_pinned_weights
+
+FAULT = os.environ.get("HARNESS_TEST_FAULT", "")
+
+
+def make_data(rng, profile):
+    x = rng.normal(0, 1, (40, 4)).astype("float32")
+    return {"x": x, "y": x[:, :1] - 0.5 * x[:, 1:2] + 0.5}
+
+
+def build(fw, data, profile):
+    constraint = (lambda w: w * 1.001) if FAULT == "update" else None
+    model = fw.Sequential()
+    model.add(fw.layers.Dense(3, input_shape=(4,), activation="tanh"))
+    model.add(fw.layers.Dense(1, bias_constraint=constraint))
+    loss = "mean_squared_error"
+    if FAULT == "loss":  # the loss's reduction changed by a factor: every step's loss and gradient with it
+        mean_squared_error = fw.keras.losses.MeanSquaredError()
+        loss = lambda y_true, y_pred: mean_squared_error(y_true, y_pred) * 1.001
+    model.compile(optimizer=fw.optimizer("SGD", 0.05), loss=loss)
+    return model
+
+
+def pinned(rng, initial):
+    weights = default_pinned_weights(rng, initial)
+    if FAULT == "initial":
+        weights[0][0, 0] = np.nextafter(weights[0][0, 0], np.float32(np.inf))
+    return weights
+
+
+CASE = Case(id="traced", title="Traced", sources=("tests",), make_data=make_data,
+            fit_options={"epochs": 3, "batch_size": 10, "shuffle": False},
+            variants=(Variant("only", build, pinned_weights=pinned),), checks=())
+'''
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("localisation")
+    (folder / "cases").mkdir()
+    (folder / "cases" / "traced.py").write_text(CASE)
+    made = {}
+    for fault in ("", "again", "update", "initial", "loss"):
+        output = folder / "{}.json".format(fault or "base")
+        completed = run_harness("run", "--cases", str(folder / "cases"), "--env", fault or "base", "--output", str(output),
+                                "--repeats", "1", "--init-mode", "pinned", environment={"HARNESS_TEST_FAULT": fault})
+        assert completed.returncode == 0, completed.stdout[-3000:]
+        made[fault or "base"] = json.loads(output.read_text())
+    return made
+
+
+def localised(reports, name):
+    comparison = compare.compare([(name, reports[name]), ("base", reports["base"])], "base")
+    return comparison["comparisons"][0]["by_init_mode"]["pinned"]
+
+
+def test_every_pinned_run_and_its_re_run_carry_a_trace(reports):
+    runs = reports["base"]["cases"][0]["runs"]
+    traced = [run for run in runs if run["init_mode"] == "pinned"]
+    assert len(traced) == 2 and all(len(run["trace"]["steps"]) == 3 and len(run["trace"]["epochs"]) == 3 for run in traced)
+    assert all(len(point) == 4 for run in traced for point in run["trace"]["steps"])  # every variable
+
+
+def test_the_same_environment_again_parts_nowhere(reports, localised_summary):
+    result = localised(reports, "again")
+    assert result["materiality"] == "identical" and result["localisation"] is None
+    localised_summary.append(("A/A", result["localisation"] is None))
+
+
+def test_a_changed_update_of_one_variable_is_localised_to_the_update_of_step_1_and_that_variable(reports, localised_summary):
+    result = localised(reports, "update")
+    place = result["localisation"]
+    bias = reports["base"]["cases"][0]["runs"][0]["weights"]["initial"][-1]["name"]
+    found = place is not None and (place["stage"], place["step"], place["variable"]["baseline"], place["differing"]) == (
+        "update", 1, bias, 1)
+    localised_summary.append(("update", found))
+    assert found, place
+    assert place["noise"] == {"measured": True, "within": False}
+    print(wording.localisation_text(place))
+
+
+def test_a_changed_initial_weight_is_localised_to_the_initial_weights_and_that_kernel(reports, localised_summary):
+    result = localised(reports, "initial")
+    place = result["localisation"]
+    kernel = reports["base"]["cases"][0]["runs"][0]["weights"]["initial"][0]["name"]
+    found = place is not None and (place["stage"], place["variable"]["baseline"], place["differing"]) == (
+        "initial_weights", kernel, 1)
+    localised_summary.append(("initial", found))
+    assert found, place
+    assert place["ulps"] < 2
+    print(wording.localisation_text(place))
+
+
+def test_a_changed_loss_is_localised_to_the_loss_of_step_1(reports, localised_summary):
+    place = localised(reports, "loss")["localisation"]
+    found = place is not None and (place["stage"], place["step"]) == ("loss", 1)
+    localised_summary.append(("loss", found))
+    assert found, place
+    assert place["env_loss"] == pytest.approx(place["baseline_loss"] * 1.001, rel=1e-5)
+    print(wording.localisation_text(place))
