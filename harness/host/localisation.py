@@ -5,7 +5,9 @@ compare says *that* two environments differ and why; this says *where it starts*
 first training steps (with the loss ``fit`` reported for each) and at the end of every epoch.
 Walking those moments in order, the first at which any variable's exact bytes (or the first step's
 loss) differ between the two environments is where they part: the ``initial_weights`` (an
-initialiser or a pinned weight set differently); at step 1, its ``loss`` (computed on weights that
+initialiser or a pinned weight set differently); the ``forward`` pass at those initial weights on a
+probe batch (the first layer, in the model's order, whose output differs while every layer it reads
+agrees: Muffin's criterion, without its fixed thresholds); at step 1, its ``loss`` (computed on weights that
 agree: the forward pass or the loss differ — or the batch, drawn or masked differently, when the
 cause is training randomness) or else its ``update`` (the same loss, different weights after it: the
 gradient or the optimizer's step); a later ``step`` k of epoch 1 (its loss is not compared: TF 1.x
@@ -33,23 +35,36 @@ from harness.host.lineup import EnvironmentRuns, Key
 # Where two runs part: the initial weights; at step k of epoch 1 its loss (computed on the same weights:
 # the forward pass or the loss differ, or the batch does), else its update (the gradient or the
 # optimizer's step; "step" where the loss was not recorded); the end of an epoch.
-STAGES = ("initial_weights", "loss", "update", "step", "epoch")
+STAGES = ("initial_weights", "forward", "loss", "update", "step", "epoch")
 # (stage, step or epoch, every variable's summary, the loss reported as a step ended)
 Moment = Tuple[str, Optional[int], List[Dict[str, Any]], Optional[float]]
 
 
-def moments(run: Run) -> List[Moment]:
-    """The run's moments in training order. A run that was not traced (framework init, later
+def _forward(run: Run) -> Optional[List[Dict[str, Any]]]:
+    """Every layer's output at the initial weights on the probe batch, where the run recorded it."""
+    return ((run.trace or {}).get("forward") or {}).get("layers")
+
+
+def moments(run: Run, forward: bool) -> List[Moment]:
+    """The run's moments in training order, the ``forward`` pass at the initial weights among them
+    where both runs compared recorded one. A run that was not traced (framework init, later
     repeats) has its initial weights only."""
     initial = [{"sum": weight.sum, "l2": weight.l2, "hash": weight.hash} for weight in run.weights("initial")]
     trace = run.trace or {"steps": [], "epochs": []}
+    layers = [(STAGES[1], None, _decoded(_forward(run) or []), None)] if forward else []
     # Step 1's loss only: fit reports a batch's loss in TF 1.x and the mean over the epoch's batches so far
     # later, which agree at the first step alone; after it, a step says where, not which half.
     losses = [decode_float(loss) if loss is not None else None for loss in trace.get("losses", [])[:1]]
-    return ([(STAGES[0], None, initial, None)]
-            + [("step", step, point, losses[step - 1] if step <= len(losses) else None)
+    return ([(STAGES[0], None, initial, None)] + layers
+            + [("step", step, _decoded(point), losses[step - 1] if step <= len(losses) else None)
                for step, point in enumerate(trace["steps"], 1)]
-            + [(STAGES[4], epoch, point, None) for epoch, point in enumerate(trace["epochs"], 1)])
+            + [(STAGES[5], epoch, _decoded(point), None) for epoch, point in enumerate(trace["epochs"], 1)])
+
+
+def _decoded(point: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """A trace point's numbers as floats (a diverged run writes "NaN" and "Infinity" into the file)."""
+    return [{key: value if key in ("hash", "name") else decode_float(value) for key, value in entry.items()}
+            for entry in point]
 
 
 def _same_number(x: Optional[float], y: Optional[float]) -> bool:
@@ -64,7 +79,9 @@ def ulps(difference: float, scale: float) -> float:
 def _first_difference(run_a: Run, run_b: Run) -> Optional[Tuple[int, Moment, Moment]]:
     """The index of the first moment both runs recorded at which a variable's bytes differ, with
     both moments; None when they agree at every one."""
-    ours, theirs = moments(run_a), moments(run_b)
+    layers_a, layers_b = _forward(run_a), _forward(run_b)
+    forward = layers_a is not None and layers_b is not None and len(layers_a) == len(layers_b)
+    ours, theirs = moments(run_a, forward), moments(run_b, forward)
     for index, (moment_a, moment_b) in enumerate(zip(ours, theirs)):
         if moment_a[0] != moment_b[0]:  # one run trained fewer steps in epoch 1 than the other traced
             return index, moment_a, moment_b
@@ -78,9 +95,9 @@ def _at(moment_a: Moment, moment_b: Moment) -> Dict[str, Any]:
     """The stage two first-differing moments name, with the step or epoch and, at a step, both losses."""
     stage, number, _, loss = moment_b
     if stage == "step" and loss is not None and moment_a[3] is not None:
-        stage = STAGES[1] if not _same_number(moment_a[3], loss) else STAGES[2]
+        stage = STAGES[2] if not _same_number(moment_a[3], loss) else STAGES[3]
     at_step = moment_b[0] == "step"
-    return {"stage": stage, "step": number if at_step else None, "epoch": number if stage == STAGES[4] else None,
+    return {"stage": stage, "step": number if at_step else None, "epoch": number if stage == STAGES[5] else None,
             "env_loss": moment_a[3] if at_step else None, "baseline_loss": loss if at_step else None}
 
 
@@ -88,12 +105,19 @@ def _described(found: Tuple[int, Moment, Moment], run_a: Run, run_b: Run) -> Dic
     """The first differing moment as data: its stage and step or epoch, the variable that moved most
     there (named as each environment names it), how many differ, and the size."""
     _, moment_a, moment_b = found
+    differing = [index for index, (x, y) in enumerate(zip(moment_a[2], moment_b[2])) if x["hash"] != y["hash"]]
+    if moment_b[0] == STAGES[1]:
+        # The first layer, in the model's order, whose output differs: every layer it reads comes before it and agrees.
+        first = differing[0]
+        x, y = moment_a[2][first], moment_b[2][first]
+        return dict(_at(moment_a, moment_b), variable=None, layer={"env": x["name"], "baseline": y["name"]},
+                    differing=len(differing), of="output", env_l2=x["l2"], baseline_l2=y["l2"],
+                    relative=abs(x["l2"] - y["l2"]) / max(abs(y["l2"]), 1e-30), ulps=ulps(x["l2"] - y["l2"], y["l2"]))
     names_a = [weight.name for weight in run_a.weights("initial")]
     names_b = [weight.name for weight in run_b.weights("initial")]
     if len(moment_a[2]) != len(moment_b[2]) or len(names_a) != len(names_b):
-        return dict(_at(moment_a, moment_b), variable=None, differing=None, of="weights", env_l2=None, baseline_l2=None,
-                    relative=None, ulps=None)
-    differing = [index for index, (x, y) in enumerate(zip(moment_a[2], moment_b[2])) if x["hash"] != y["hash"]]
+        return dict(_at(moment_a, moment_b), variable=None, layer=None, differing=None, of="weights", env_l2=None,
+                    baseline_l2=None, relative=None, ulps=None)
     # At a step, everything before it agreed: what differs is the update the step made, and its norm
     # says which variable's update differs most (a weight's norm would favour a bias near zero).
     of = "update" if all("update_l2" in x and "update_l2" in y for x, y in zip(moment_a[2], moment_b[2])) else "weights"
@@ -105,18 +129,11 @@ def _described(found: Tuple[int, Moment, Moment], run_a: Run, run_b: Run) -> Dic
 
     largest = max(differing, key=size) if differing else None
     if largest is None:  # the stages themselves differ: one run's epoch 1 had fewer steps than were traced
-        return dict(_at(moment_a, moment_b), variable=None, differing=0, of=of, env_l2=None, baseline_l2=None, relative=None,
-                    ulps=None)
+        return dict(_at(moment_a, moment_b), variable=None, layer=None, differing=0, of=of, env_l2=None,
+                    baseline_l2=None, relative=None, ulps=None)
     x, y = moment_a[2][largest][norm], moment_b[2][largest][norm]
-    return dict(_at(moment_a, moment_b), variable={"env": names_a[largest], "baseline": names_b[largest]},
+    return dict(_at(moment_a, moment_b), variable={"env": names_a[largest], "baseline": names_b[largest]}, layer=None,
                 differing=len(differing), of=of, env_l2=x, baseline_l2=y, relative=size(largest), ulps=ulps(x - y, y))
-
-
-def parting(run_a: Run, run_b: Run) -> Optional[Dict[str, Any]]:
-    """Where ``run_a`` (the environment) and ``run_b`` (the baseline) part, as data; None when they
-    agree at every moment both recorded."""
-    found = _first_difference(run_a, run_b)
-    return None if found is None else _described(found, run_a, run_b)
 
 
 def _noise_from(env: EnvironmentRuns, key: Key, repeat: int) -> Tuple[bool, Optional[int]]:

@@ -106,7 +106,7 @@ def localisation_text(place: Dict[str, Any]) -> str:
     """Where two runs with the same seeds part, in one line: ``parts at step 1 in dense/kernel (L2 differs
     by 3.1e-04 relative, 2.4e+03 ulps; 2 of 4 variables), the initial weights identical``."""
     step = "step {} of epoch 1".format(place["step"])
-    at = {"initial_weights": "the initial weights",
+    at = {"initial_weights": "the initial weights", "forward": "the forward pass at the same initial weights, on the probe batch",
           "loss": "the loss of {} ({:.9g} vs {:.9g}, on weights that agree: the forward pass, the loss or the batch "
                   "differ)".format(step, float(place["env_loss"] or 0), float(place["baseline_loss"] or 0)),
           "update": "the update of {} (its loss the same: the gradient or the optimizer's step differ)".format(step),
@@ -121,9 +121,17 @@ def localisation_text(place: Dict[str, Any]) -> str:
         words += " in {} ({}L2 {:.7g} vs {:.7g}: {:.2g} relative, {}; {} variable(s) differ)".format(
             name, "its update's " if place["of"] == "update" else "", float(place["env_l2"]), float(place["baseline_l2"]),
             float(place["relative"]), size, place["differing"])
+    elif place["layer"] is not None:
+        layer = place["layer"]
+        name = layer["baseline"] if layer["baseline"] == layer["env"] else "{} (here {})".format(layer["baseline"],
+                                                                                               layer["env"])
+        ulps = float(place["ulps"])
+        words += ", in layer {}: its output's L2 {:.7g} vs {:.7g} ({:.2g} relative, {}), every layer before it identical".format(
+            name, float(place["env_l2"]), float(place["baseline_l2"]), float(place["relative"]),
+            "{:.3g} ulps".format(ulps) if ulps >= 1 else "under one ulp of its norm")
     elif place["differing"] is None:
         words += " (the two models' variables do not line up)"
-    if place["stage"] != "initial_weights":
+    if place["stage"] not in ("initial_weights", "forward"):
         words += ", identical before it"
     if not place["traced"]:
         words += " (not traced: initial weights only)"

@@ -21,7 +21,7 @@ from harness.contract.report import error_entry, run_record, skip_entry, trainin
 from harness.contract.vocabulary import CASE_KINDS, CONTROLLED
 from harness.run.fingerprint import data_fingerprint, weights_digest, weights_fingerprint
 from harness.run.framework import Framework
-from harness.run.trace import Trace
+from harness.run.trace import Trace, forward
 
 
 class Skipped(Exception):
@@ -366,6 +366,8 @@ def _execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds
         arrays["final_weights"] = [value for _, value in final]
         if case.probe is not None:
             arrays["probe_final"] = fw.predict(model, case.probe(data))
+        if trace is not None:  # last: it sets the initial weights back and runs the layers in training mode
+            record["trace"]["forward"] = forward(fw, model, initial, None if pipeline else inputs["x"])
         record["non_finite"] = _first_non_finite(history)
         if record["non_finite"] is not None:
             record["status"] = "nan"

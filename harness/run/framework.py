@@ -302,6 +302,36 @@ class Framework(object):
 
         return EpochEnd()
 
+    def layer_outputs(self, model: Any, x: Any) -> Optional[List[Tuple[str, np.ndarray]]]:
+        """Every layer's output on ``x`` in training mode (as ``fit`` computes it: BatchNormalization on
+        the batch's statistics), in the model's order — topological for Sequential and functional
+        models, so a layer comes after every layer it reads — as (layer name, array), a layer with
+        several outputs once per output (``name#k``). None for a model whose layers' outputs cannot be
+        read (a subclassed model has no graph of layers)."""
+        try:
+            inputs = list(model.inputs or [])
+            named = []  # type: List[Tuple[str, Any]]
+            for layer in model.layers:
+                output = layer.output
+                parts = list(output) if isinstance(output, (list, tuple)) else [output]
+                named += [(layer.name if len(parts) == 1 else "{}#{}".format(layer.name, k), part)
+                          for k, part in enumerate(parts)]
+        except (AttributeError, ValueError, RuntimeError, TypeError):
+            return None
+        if not inputs or not named:
+            return None
+        tensors = [tensor for _, tensor in named]
+        if self.graph_mode:
+            if isinstance(x, dict):
+                return None
+            backend = self.keras.backend
+            function = backend.function(inputs + [backend.learning_phase()], tensors)
+            values = [np.asarray(value) for value in function((list(x) if isinstance(x, (list, tuple)) else [x]) + [1])]
+        else:
+            called = self.keras.Model(inputs, tensors)(x, training=True)
+            values = [self.to_numpy(value) for value in (called if isinstance(called, (list, tuple)) else [called])]
+        return [(name, value) for (name, _), value in zip(named, values)]
+
     def at_batch_end(self, action: Callable[[Any, Any], None]) -> Any:
         """A callback that calls ``action(model, logs)`` as each training batch ends. ``on_batch_end`` is
         the one spelling every Keras calls (tf.keras 2 and Keras 3 alias it to ``on_train_batch_end``);

@@ -7,7 +7,8 @@ summary of every variable (sum, L2 norm, exact-bytes hash, as the initial and fi
 summarised) after each of the first :data:`STEPS` steps of training, with the L2 norm of the update
 the step made (which variable's update differs most, where a bias's tiny norm would otherwise
 dwarf a kernel's) and the loss ``fit`` reported for it (computed before the update: whether the
-forward pass and loss or the update parted), and at the end of every epoch — the seed answer's per-epoch kernel sums, kept so that two environments' trajectories can
+forward pass and loss or the update parted), at the end of every epoch, and every layer's output
+on a probe batch at the initial weights (which layer's output parts while its inputs agree) — the seed answer's per-epoch kernel sums, kept so that two environments' trajectories can
 be laid side by side. The variables are in the order of the run's ``weights.initial``. Its size
 is bounded: (STEPS + epochs) x variables x about 80 bytes per traced run. Standard library and
 NumPy only: it runs inside every environment.
@@ -24,6 +25,8 @@ from harness.run.fingerprint import array_fingerprint
 TRACED_MODES = ("pinned", CONTROLLED)
 # The first steps are where a change in the arithmetic of one step shows before it mixes with others.
 STEPS = 3
+# Samples of the probe batch each layer's output is computed on: the first of the training data.
+PROBE = 32
 
 
 def point(named_weights: Sequence[Tuple[str, Any]], before: Optional[Sequence[Any]] = None) -> List[Dict[str, Any]]:
@@ -75,3 +78,32 @@ def _loss(logs: Any) -> Optional[float]:
         return float(np.asarray(value))
     except (TypeError, ValueError):
         return None
+
+
+def forward(fw: Any, model: Any, initial: Sequence[Tuple[str, Any]], x: Optional[Any]) -> Dict[str, Any]:
+    """Every layer's output at the initial weights on the probe batch (the first :data:`PROBE`
+    training samples of ``x``; None for an input pipeline), in training mode, summarised: where the forward pass parts, layer by layer.
+    Made after the run, once its numbers are recorded (the weights are set back to ``initial``, and a
+    forward pass in training mode draws Dropout masks and moves BatchNormalization's statistics,
+    which must not touch the training traced). ``layers`` is None, with the ``reason``, where it
+    cannot be made: a model without a graph of layers (subclassed), an input pipeline of the case's
+    own, or the framework's error, which is data like any other."""
+    if x is None:
+        return {"layers": None, "reason": "the case feeds fit an input pipeline of its own: no probe batch"}
+    try:
+        fw.set_weights(model, [value for _, value in initial])
+        outputs = fw.layer_outputs(model, _first(x, PROBE))
+    except Exception as error:  # the framework's failure to compute it: recorded, the run stands
+        return {"layers": None, "reason": "{}: {}".format(type(error).__name__, error)[:500]}
+    if outputs is None:
+        return {"layers": None, "reason": "the model has no graph of layers to read outputs from (a subclassed model)"}
+    return {"layers": [dict(point([(name, value)])[0], name=name) for name, value in outputs], "reason": None}
+
+
+def _first(x: Any, count: int) -> Any:
+    """The first ``count`` samples of one input array, or of each of several (a list or dict)."""
+    if isinstance(x, dict):
+        return {key: value[:count] for key, value in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [value[:count] for value in x]
+    return x[:count]

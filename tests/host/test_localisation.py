@@ -12,15 +12,16 @@ import numpy as np
 import pytest
 
 from builders import report_with, run_result
-from harness.host import localisation, wording
+from harness.contract import comparison as comparison_document
+from harness.host import compare, localisation, wording
 from harness.host.lineup import EnvironmentRuns
 from harness.run.trace import STEPS, point
 
 KEY = ("toy", "a", "pinned")
 
 
-def trained(bias_factor=1.0, from_step=1, kernel_start=None, rounding=False, loss_factor=1.0, epochs=4,
-            steps_per_epoch=5):
+def trained(bias_factor=1.0, from_step=1, kernel_start=None, rounding=False, loss_factor=1.0, output_factor=1.0,
+            epochs=4, steps_per_epoch=5):
     """Initial weights, the weights after each step of epoch 1 that is traced, and each epoch's."""
     rng = np.random.RandomState(0)
     x = rng.normal(size=(20, 2)).astype("float32")
@@ -28,6 +29,11 @@ def trained(bias_factor=1.0, from_step=1, kernel_start=None, rounding=False, los
     kernel = np.array([[0.1], [0.2]], "float32") if kernel_start is None else kernel_start
     bias = np.zeros(1, "float32")
     initial = [("dense/kernel", kernel.copy()), ("dense/bias", bias.copy())]
+    # The forward pass at the initial weights, layer by layer: a Dense, then an activation whose output
+    # the broken environment scales.
+    dense = x @ kernel + bias
+    activation = (np.tanh(dense) * np.float32(output_factor)).astype("float32")
+    layers = [dict(point([("dense", dense)])[0], name="dense"), dict(point([("activation", activation)])[0], name="activation")]
     steps, losses, ends, step, before = [], [], [], 0, [kernel, bias]
     for _ in range(epochs):
         for batch in range(steps_per_epoch):
@@ -46,7 +52,7 @@ def trained(bias_factor=1.0, from_step=1, kernel_start=None, rounding=False, los
                 losses.append(float((error * error).mean()))
                 before = [kernel, bias]
         ends.append(point([("dense/kernel", kernel), ("dense/bias", bias)]))
-    return initial, {"steps": steps, "losses": losses, "epochs": ends}
+    return initial, {"steps": steps, "losses": losses, "epochs": ends, "forward": {"layers": layers, "reason": None}}
 
 
 def environment(name, replica_trace=None, **change):
@@ -92,6 +98,19 @@ def test_a_rounding_difference_is_found_at_step_1_and_measured_in_ulps():
     assert place["ulps"] < 100, place
 
 
+def test_a_layer_whose_output_changed_is_found_in_the_forward_pass_the_layers_before_it_agreeing():
+    place = localisation.localise(environment("new", output_factor=1.001), environment("base"), KEY, 0)
+    assert (place["stage"], place["layer"], place["variable"], place["of"]) == (
+        "forward", {"env": "activation", "baseline": "activation"}, None, "output"), place
+    assert place["relative"] == pytest.approx(1e-3, rel=1e-2)
+    assert wording.localisation_text(place).startswith(
+        "parts at the forward pass at the same initial weights, on the probe batch, in layer activation: its output's L2")
+    # Without a forward pass on one side (a subclassed model), the same change is not looked for there.
+    new = environment("new", output_factor=1.001)
+    new.runs[KEY + (0,)].entry["trace"]["forward"] = {"layers": None, "reason": "subclassed"}
+    assert localisation.localise(new, environment("base"), KEY, 0) is None
+
+
 def test_a_changed_loss_is_found_at_the_loss_of_step_1_before_any_update():
     place = localisation.localise(environment("new", loss_factor=1.001), environment("base"), KEY, 0)
     assert (place["stage"], place["step"]) == ("loss", 1) and place["env_loss"] > place["baseline_loss"]
@@ -128,3 +147,20 @@ def test_runs_that_were_not_traced_part_only_at_their_initial_weights():
         run.entry.pop("trace")
     place = localisation.localise(new, base, KEY, 0)
     assert place["stage"] == "initial_weights" and not place["traced"] and not place["noise"]["measured"]
+
+
+def test_a_diverged_trace_is_localised_and_the_comparison_stays_valid(tmp_path):
+    """Not-finite numbers are data: a run whose weights became NaN at step 2 is localised there, and
+    the comparison holding it is written and read back against its schema."""
+    new = environment("new")
+    run = new.runs[KEY + (0,)]
+    run.entry["trace"]["steps"][1][0].update(l2="NaN", sum="NaN", hash="0" * 16, update_l2="NaN")
+    run.entry["weights"]["final"][0].update(l2="NaN", sum="NaN", hash="0" * 16)
+    documents = [("new", new.report.document), ("base", environment("base").report.document)]
+    comparison = compare.compare(documents, "base")
+    place = comparison["comparisons"][0]["by_init_mode"]["pinned"]["localisation"]
+    assert (place["stage"], place["step"], place["variable"]["baseline"]) == ("step", 2, "dense/kernel")
+    comparison_document.write(str(tmp_path / "comparison.json"), comparison)
+    assert comparison_document.load(str(tmp_path / "comparison.json"))["comparisons"][0]["by_init_mode"]["pinned"][
+        "localisation"]["stage"] == "step"
+    assert "parts at step 2 of epoch 1 in dense/kernel" in wording.localisation_text(place)

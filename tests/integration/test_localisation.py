@@ -4,7 +4,7 @@ One small case runs four times here, each in its own child processes as every ru
 thing changed through the environment (``HARNESS_TEST_FAULT``) in the children: nothing (the same
 environment again: A/A), one variable's update (the last layer's bias multiplied by 1 + 1e-3 after
 each step, as a constraint does), one initial weight (one float32 step in one element of the pinned
-first kernel), the loss (its reduction scaled by 1 + 1e-3). Each change must be localised to its stage and variable; the A/A pair to nothing.
+first kernel), the loss (its reduction scaled by 1 + 1e-3), one layer's output (scaled by 1 + 1e-3). Each change must be localised to its stage and variable; the A/A pair to nothing.
 """
 
 import json
@@ -33,7 +33,9 @@ def make_data(rng, profile):
 def build(fw, data, profile):
     constraint = (lambda w: w * 1.001) if FAULT == "update" else None
     model = fw.Sequential()
+    factor = 1.001 if FAULT == "forward" else 1.0  # one layer's output scaled: exact identity unbroken
     model.add(fw.layers.Dense(3, input_shape=(4,), activation="tanh"))
+    model.add(fw.layers.Lambda(lambda t: t * factor, name="scale"))
     model.add(fw.layers.Dense(1, bias_constraint=constraint))
     loss = "mean_squared_error"
     if FAULT == "loss":  # the loss's reduction changed by a factor: every step's loss and gradient with it
@@ -62,7 +64,7 @@ def reports(tmp_path_factory):
     (folder / "cases").mkdir()
     (folder / "cases" / "traced.py").write_text(CASE)
     made = {}
-    for fault in ("", "again", "update", "initial", "loss"):
+    for fault in ("", "again", "update", "initial", "loss", "forward"):
         output = folder / "{}.json".format(fault or "base")
         completed = run_harness("run", "--cases", str(folder / "cases"), "--env", fault or "base", "--output", str(output),
                                 "--repeats", "1", "--init-mode", "pinned", environment={"HARNESS_TEST_FAULT": fault})
@@ -81,6 +83,7 @@ def test_every_pinned_run_and_its_re_run_carry_a_trace(reports):
     traced = [run for run in runs if run["init_mode"] == "pinned"]
     assert len(traced) == 2 and all(len(run["trace"]["steps"]) == 3 and len(run["trace"]["epochs"]) == 3 for run in traced)
     assert all(len(point) == 4 for run in traced for point in run["trace"]["steps"])  # every variable
+    assert all([layer["name"] for layer in run["trace"]["forward"]["layers"]][1] == "scale" for run in traced)
 
 
 def test_the_same_environment_again_parts_nowhere(reports, localised_summary):
@@ -119,4 +122,13 @@ def test_a_changed_loss_is_localised_to_the_loss_of_step_1(reports, localised_su
     localised_summary.append(("loss", found))
     assert found, place
     assert place["env_loss"] == pytest.approx(place["baseline_loss"] * 1.001, rel=1e-5)
+    print(wording.localisation_text(place))
+
+
+def test_a_layer_whose_output_changed_is_localised_to_the_forward_pass_at_that_layer(reports, localised_summary):
+    place = localised(reports, "forward")["localisation"]
+    found = place is not None and (place["stage"], place["layer"]) == ("forward", {"env": "scale", "baseline": "scale"})
+    localised_summary.append(("forward", found))
+    assert found, place
+    assert place["relative"] == pytest.approx(1e-3, rel=1e-3)
     print(wording.localisation_text(place))
