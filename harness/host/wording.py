@@ -103,36 +103,46 @@ def _part_text(part: Dict[str, Any]) -> str:
 
 
 def localisation_text(place: Dict[str, Any]) -> str:
-    """Where two runs with the same seeds part, in one line: ``parts at step 1 in dense/kernel (L2 differs
-    by 3.1e-04 relative, 2.4e+03 ulps; 2 of 4 variables), the initial weights identical``."""
+    """Where two runs with the same seeds part, in one line: the first moment their bytes differ and,
+    where that is rounding, the first moment the difference is more."""
+    words = _part_text_of(place)
+    beyond = place.get("beyond_rounding")
+    if beyond is None:
+        return words + "; never beyond rounding (1024 ulps)"
+    same = all(beyond[key] == place[key] for key in ("stage", "step", "epoch", "variable", "layer"))
+    return words if same else words + "; beyond rounding first " + _part_text_of(dict(
+        beyond, differing=None, traced=True, noise={"measured": True, "within": False}), brief=True)
+
+
+def _part_text_of(place: Dict[str, Any], brief: bool = False) -> str:
+    """One part: its stage and where, the variable or layer and the sizes; ``brief`` leaves out what
+    the stage points at, the count of variables, and what was identical before it."""
     step = "step {} of epoch 1".format(place["step"])
-    at = {"initial_weights": "the initial weights", "forward": "the forward pass at the same initial weights, on the probe batch",
-          "loss": "the loss of {} ({:.9g} vs {:.9g}, on weights that agree: the forward pass, the loss or the batch "
-                  "differ)".format(step, float(place["env_loss"] or 0), float(place["baseline_loss"] or 0)),
-          "update": "the update of {} (its loss the same: the gradient or the optimizer's step differ)".format(step),
+    loss = "the loss of {} ({:.9g} vs {:.9g}".format(step, float(place["env_loss"] or 0), float(place["baseline_loss"] or 0))
+    at = {"initial_weights": "the initial weights",
+          "forward": "the forward pass at the same initial weights (probe batch)",
+          "loss": loss + (")" if brief else ", on weights that agree: the forward pass, the loss or the batch differ)"),
+          "update": "the update of {}".format(step) + ("" if brief else " (its loss the same: the gradient or the "
+                                                                         "optimizer's step differ)"),
           "step": step, "epoch": "the end of epoch {}".format(place["epoch"])}[place["stage"]]
-    words = "parts at " + at
-    variable = place["variable"]
-    if variable is not None:
-        name = variable["baseline"] if variable["baseline"] == variable["env"] else "{} (here {})".format(
-            variable["baseline"], variable["env"])
+    words = ("" if brief else "parts at ") + at
+    named = place["variable"] or place["layer"]
+    if named is not None:
+        name = named["baseline"] if named["baseline"] == named["env"] else "{} (here {})".format(named["baseline"],
+                                                                                               named["env"])
         ulps = float(place["ulps"])
-        size = "{:.3g} ulps".format(ulps) if ulps >= 1 else "under one ulp of its norm: the last bits of a few elements"
-        words += " in {} ({}L2 {:.7g} vs {:.7g}: {:.2g} relative, {}; {} variable(s) differ)".format(
-            name, "its update's " if place["of"] == "update" else "", float(place["env_l2"]), float(place["baseline_l2"]),
-            float(place["relative"]), size, place["differing"])
-    elif place["layer"] is not None:
-        layer = place["layer"]
-        name = layer["baseline"] if layer["baseline"] == layer["env"] else "{} (here {})".format(layer["baseline"],
-                                                                                               layer["env"])
-        ulps = float(place["ulps"])
-        words += ", in layer {}: its output's L2 {:.7g} vs {:.7g} ({:.2g} relative, {}), every layer before it identical".format(
-            name, float(place["env_l2"]), float(place["baseline_l2"]), float(place["relative"]),
-            "{:.3g} ulps".format(ulps) if ulps >= 1 else "under one ulp of its norm")
+        size = "{:.3g} ulps".format(ulps) if ulps >= 1 else "under one ulp of its norm"
+        measured = {"output": "its output's ", "update": "its update's ", "weights": ""}[place["of"]]
+        words += " in {} {} ({}L2 {:.7g} vs {:.7g}: {:.2g} relative, {}{})".format(
+            "layer" if place["layer"] else "", name, measured, float(place["env_l2"]), float(place["baseline_l2"]),
+            float(place["relative"]), size, "" if brief or place["layer"] else "; {} variable(s) differ".format(
+                place["differing"])).replace("in  ", "in ")
     elif place["differing"] is None:
         words += " (the two models' variables do not line up)"
-    if place["stage"] not in ("initial_weights", "forward"):
-        words += ", identical before it"
+    if brief:
+        return words
+    words += {"initial_weights": "", "forward": ", every layer before it identical"}.get(place["stage"],
+                                                                                          ", identical before it")
     if not place["traced"]:
         words += " (not traced: initial weights only)"
     if place["noise"]["within"]:

@@ -312,6 +312,9 @@ class Framework(object):
             inputs = list(model.inputs or [])
             named = []  # type: List[Tuple[str, Any]]
             for layer in model.layers:
+                # An InputLayer's output is the input itself (and a TF 1.x graph refuses to fetch a fed tensor).
+                if type(layer).__name__ == "InputLayer":
+                    continue
                 output = layer.output
                 parts = list(output) if isinstance(output, (list, tuple)) else [output]
                 named += [(layer.name if len(parts) == 1 else "{}#{}".format(layer.name, k), part)

@@ -104,11 +104,28 @@ def test_a_layer_whose_output_changed_is_found_in_the_forward_pass_the_layers_be
         "forward", {"env": "activation", "baseline": "activation"}, None, "output"), place
     assert place["relative"] == pytest.approx(1e-3, rel=1e-2)
     assert wording.localisation_text(place).startswith(
-        "parts at the forward pass at the same initial weights, on the probe batch, in layer activation: its output's L2")
+        "parts at the forward pass at the same initial weights (probe batch) in layer activation (its output's L2 ")
     # Without a forward pass on one side (a subclassed model), the same change is not looked for there.
     new = environment("new", output_factor=1.001)
     new.runs[KEY + (0,)].entry["trace"]["forward"] = {"layers": None, "reason": "subclassed"}
     assert localisation.localise(new, environment("base"), KEY, 0) is None
+
+
+def test_a_part_by_rounding_is_followed_to_where_the_difference_is_more_than_rounding():
+    """The first bits that differ may be a reordered sum; the change a user is after comes where the
+    difference outgrows rounding: here the loss of step 1 parts by one ulp (a sum in another order)
+    and the same step's update by 1e-3 in one variable (an optimizer changed)."""
+    new, base = environment("new", bias_factor=1.001), environment("base")
+    for run in list(new.runs.values()) + list(new.reruns.values()):
+        losses = run.entry["trace"]["losses"]
+        losses[0] = float(np.nextafter(np.float32(losses[0]), np.float32(np.inf)))
+    place = localisation.localise(new, base, KEY, 0)
+    assert place["stage"] == "loss" and place["beyond_rounding"]["stage"] == "update"
+    assert place["beyond_rounding"]["variable"]["baseline"] == "dense/bias" and place["beyond_rounding"]["ulps"] > 1024
+    assert "; beyond rounding first the update of step 1 of epoch 1 in dense/bias (its update's L2" in \
+        wording.localisation_text(place)
+    broken = localisation.localise(environment("new", rounding=True), environment("base"), KEY, 0)
+    assert broken["beyond_rounding"] is None and "never beyond rounding" in wording.localisation_text(broken)
 
 
 def test_a_changed_loss_is_found_at_the_loss_of_step_1_before_any_update():

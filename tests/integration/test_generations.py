@@ -30,6 +30,11 @@ def test_tf114_finds_the_seed_bug_with_the_seed_figures(tmp_path):
     assert final[("linear_activation", "framework")] == 0.7751
     assert final[("bn", "framework")] == 1.0680
     assert final[("bn_linear_activation", "framework")] == 1.1230
+    # A TF 1.x graph is traced too: the first steps, every epoch, each layer's output in training mode.
+    traced = [run for run in case["runs"] if run["init_mode"] == "pinned" and run["variant"] == "bn"]
+    assert traced and all(len(run["trace"]["steps"]) == 3 and len(run["trace"]["epochs"]) == 20 for run in traced)
+    assert [layer["name"] for layer in traced[0]["trace"]["forward"]["layers"]] == ["dense", "batch_normalization",
+                                                                                   "dense_1"]
     identity = {check["id"]: check for check in case["checks"]}["linear_activation_is_identity"]
     assert identity["by_init_mode"] == {"framework": "known_failure", "pinned": "pass"}
     framework_group = next(g for g in identity["groups"] if g["init_mode"] == "framework")
@@ -56,4 +61,8 @@ def test_compare_two_real_generations_attributes_the_seed_bug_to_initialisation(
     framework = extra["by_init_mode"]["framework"]
     assert framework["materiality"] != "identical" and framework["cause"] == "initialisation"  # 0.7751 vs today's
     assert not framework["same_start"]
+    # Where the generations part: the framework's initial weights at once; with pinned weights, later.
+    assert framework["localisation"]["stage"] == "initial_weights"
+    pinned = extra["by_init_mode"]["pinned"]
+    assert pinned["materiality"] == "identical" or pinned["localisation"]["stage"] in ("forward", "loss", "update", "step")
     assert "linear_activation_is_identity on tf114: known_failure (cause initialisation)" in compared.stdout
