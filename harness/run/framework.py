@@ -385,8 +385,12 @@ class Framework(object):
         return tuple(None if size is None else int(size) for size in shape)
 
     def weights(self, model: Any) -> List[Tuple[str, np.ndarray]]:
-        """(name, value) of every weight, in ``get_weights`` order, names without ``:0``."""
-        names = [self._weight_name(weight) for weight in model.weights]
+        """(name, value) of every weight, in ``get_weights`` order, names without ``:0``. Standalone
+        Keras 2 lists ``model.weights`` trainable first while ``get_weights`` goes layer by layer: its
+        names are read layer by layer too (else a BatchNormalization's moving mean bore a kernel's name)."""
+        variables = ([weight for layer in model.layers for weight in layer.weights]
+                     if self.flavour == "keras" and self.keras_generation == 2 else model.weights)
+        names = [self._weight_name(weight) for weight in variables]
         values = [np.array(value) for value in model.get_weights()]
         return list(zip(names, values))
 

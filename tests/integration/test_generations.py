@@ -66,3 +66,17 @@ def test_compare_two_real_generations_attributes_the_seed_bug_to_initialisation(
     pinned = extra["by_init_mode"]["pinned"]
     assert pinned["materiality"] == "identical" or pinned["localisation"]["stage"] in ("forward", "loss", "update", "step")
     assert "linear_activation_is_identity on tf114: known_failure (cause initialisation)" in compared.stdout
+
+
+def test_standalone_keras_names_each_weight_in_the_order_of_its_values(tmp_path):
+    """Standalone Keras 2 lists ``model.weights`` trainable first and ``get_weights`` layer by layer: a
+    report must not give a BatchNormalization's moving mean the name of the kernel after it."""
+    output = tmp_path / "tf114-keras.json"
+    completed = tox_env("tf114-keras", output, "-k", "linear_autoencoder", "--repeats", "1", "--init-mode", "pinned",
+                        "--no-controlled-runs")
+    assert completed.returncode == 0, completed.stdout[-4000:]
+    run = next(run for run in json.loads(output.read_text())["cases"][0]["runs"] if run["variant"] == "bn"
+               and run["replica"] == 0)
+    named = [(weight["name"].split("/")[-1], len(weight["shape"])) for weight in run["weights"]["initial"]]
+    assert named == [("kernel", 2), ("bias", 1), ("gamma", 1), ("beta", 1), ("moving_mean", 1), ("moving_variance", 1),
+                     ("kernel", 2), ("bias", 1)], named
