@@ -17,6 +17,7 @@ from xml.etree import ElementTree
 import pytest
 
 from harness.contract import report
+from harness.host import decide
 from harness_process import ROOT, run_harness
 from tox_envs import outer_environment, require
 
@@ -227,6 +228,8 @@ def test_decide_adds_seeds_where_undecided_through_the_projects_tox_ini(project)
     looks = {(result["look"], result["last_look"], result["alpha"]) for e in comparison["comparisons"]
              for result in e["by_init_mode"].values() if result}
     assert looks == {(2, True, comparison["method"]["alpha"] / 2)}, looks
-    more = project_command(folder, "tox", "-e", "tf2", "--", "--env", "tf2", "--resume", "--repeats", "5", "-k", "churn")
+    # One more seed, asked for exactly as decide asks (the report's settings reproduced), is refused.
+    more = project_command(folder, *decide.Environment(str(folder / "reports" / "tf2.json")).command(
+        "tox.ini", ["churn"], 5, False))
     assert more.returncode == 2 and "cannot add seeds to churn (4 to 5): its last look was taken" in more.stdout, more.stdout[-2000:]
     assert report.case_repeats(report.load(str(folder / "reports" / "tf2.json"))["cases"][0]) == 4  # nothing lost
