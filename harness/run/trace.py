@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from harness.contract.report import error_entry
 from harness.contract.vocabulary import CONTROLLED
 from harness.run.fingerprint import array_fingerprint
 
@@ -89,15 +90,15 @@ def forward(fw: Any, model: Any, initial: Sequence[Tuple[str, Any]], x: Optional
     cannot be made: a model without a graph of layers (subclassed), an input pipeline of the case's
     own, or the framework's error, which is data like any other."""
     if x is None:
-        return {"layers": None, "reason": "the case feeds fit an input pipeline of its own: no probe batch"}
+        return {"layers": None, "reason": "input_pipeline", "error": None}
     try:
         fw.set_weights(model, [value for _, value in initial])
         outputs = fw.layer_outputs(model, _first(x, PROBE))
     except Exception as error:  # the framework's failure to compute it: recorded, the run stands
-        return {"layers": None, "reason": "{}: {}".format(type(error).__name__, error)[:500]}
+        return {"layers": None, "reason": "framework_error", "error": error_entry(type(error).__name__, str(error))}
     if outputs is None:
-        return {"layers": None, "reason": "the model has no graph of layers to read outputs from (a subclassed model)"}
-    return {"layers": [dict(point([(name, value)])[0], name=name) for name, value in outputs], "reason": None}
+        return {"layers": None, "reason": "no_layer_graph", "error": None}
+    return {"layers": [dict(point([(name, value)])[0], name=name) for name, value in outputs], "reason": None, "error": None}
 
 
 def _first(x: Any, count: int) -> Any:

@@ -52,7 +52,7 @@ def trained(bias_factor=1.0, from_step=1, kernel_start=None, rounding=False, los
                 losses.append(float((error * error).mean()))
                 before = [kernel, bias]
         ends.append(point([("dense/kernel", kernel), ("dense/bias", bias)]))
-    return initial, {"steps": steps, "losses": losses, "epochs": ends, "forward": {"layers": layers, "reason": None}}
+    return initial, {"steps": steps, "losses": losses, "epochs": ends, "forward": {"layers": layers, "reason": None, "error": None}}
 
 
 def environment(name, replica_trace=None, **change):
@@ -107,7 +107,7 @@ def test_a_layer_whose_output_changed_is_found_in_the_forward_pass_the_layers_be
         "parts at the forward pass at the same initial weights (probe batch) in layer activation (its output's L2 ")
     # Without a forward pass on one side (a subclassed model), the same change is not looked for there.
     new = environment("new", output_factor=1.001)
-    new.runs[KEY + (0,)].entry["trace"]["forward"] = {"layers": None, "reason": "subclassed"}
+    new.runs[KEY + (0,)].entry["trace"]["forward"] = {"layers": None, "reason": "no_layer_graph", "error": None}
     assert localisation.localise(new, environment("base"), KEY, 0) is None
 
 
