@@ -14,7 +14,8 @@ from harness.contract.schema import COMPARISON_SCHEMA_PATH
 # 4: decided verdicts (judged quantities, margins and equivalence tests, looks and their levels).
 # 5: each environment's installed packages (what moved between two nights of a floating environment).
 # 6: the last look (harness decide's cap closed a case's seeds) spends the rest of alpha.
-SCHEMA_VERSION = 6
+# 7: localisation's gradients stage (a variable's gradient on the probe batch) and the probe batch's loss.
+SCHEMA_VERSION = 7
 DOCUMENT = HostDocument(COMPARISON_SCHEMA_PATH, SCHEMA_VERSION, "comparison", "harness compare",
                         "run harness compare again to regenerate it")
 schema, write, load = DOCUMENT.schema, DOCUMENT.write, DOCUMENT.load

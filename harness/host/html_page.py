@@ -133,6 +133,11 @@ def _figure(pyplot: Any, summaries: Sequence[Dict[str, Any]], variants: Sequence
                     _draw(axis, summaries, variant, key, colours)
                 else:
                     axis.set_axis_off()
+    return _svg(pyplot, figure)
+
+
+def _svg(pyplot: Any, figure: Any) -> str:
+    """A drawn figure as inline SVG, the figure closed (pyplot keeps every open one alive)."""
     figure.tight_layout()
     buffer = io.StringIO()
     figure.savefig(buffer, format="svg")
@@ -191,12 +196,7 @@ def trajectories_figure(summaries: Sequence[Dict[str, Any]], environments: Seque
                 if column == 0:
                     axis.set_ylabel("sum of the variable", fontsize=8)
                     axis.legend(fontsize=6)
-        figure.tight_layout()
-        buffer = io.StringIO()
-        figure.savefig(buffer, format="svg")
-        pyplot.close(figure)
-    svg = buffer.getvalue()
-    return svg[svg.index("<svg"):]
+        return _svg(pyplot, figure)
 
 
 def _finals_table(summaries: Sequence[Dict[str, Any]]) -> List[str]:

@@ -118,10 +118,15 @@ def _part_text_of(place: Dict[str, Any], brief: bool = False) -> str:
     """One part: its stage and where, the variable or layer and the sizes; ``brief`` leaves out what
     the stage points at, the count of variables, and what was identical before it."""
     step = "step {} of epoch 1".format(place["step"])
-    loss = "the loss of {} ({:.9g} vs {:.9g}".format(step, float(place["env_loss"] or 0), float(place["baseline_loss"] or 0))
+    probe = place["step"] is None  # the probe batch's loss, at the same initial weights
+    loss = "the loss of {} ({:.9g} vs {:.9g}".format("the probe batch" if probe else step, float(
+        place["env_loss"] or 0), float(place["baseline_loss"] or 0))
     at = {"initial_weights": "the initial weights",
           "forward": "the forward pass at the same initial weights (probe batch)",
-          "loss": loss + (")" if brief else ", on weights that agree: the forward pass, the loss or the batch differ)"),
+          "loss": loss + (")" if brief else ", every layer's output the same: the loss differs)" if probe else
+                          ", on weights that agree: the forward pass, the loss or the batch differ)"),
+          "gradients": "the gradients at the same initial weights (probe batch)" + (
+              "" if brief else ", their loss the same: the backward pass differs"),
           "update": "the update of {}".format(step) + ("" if brief else " (its loss the same: the gradient or the "
                                                                          "optimizer's step differ)"),
           "step": step, "epoch": "the end of epoch {}".format(place["epoch"])}[place["stage"]]
@@ -132,7 +137,8 @@ def _part_text_of(place: Dict[str, Any], brief: bool = False) -> str:
                                                                                                named["env"])
         ulps = float(place["ulps"])
         size = "{:.3g} ulps".format(ulps) if ulps >= 1 else "under one ulp of its norm"
-        measured = {"output": "its output's ", "update": "its update's ", "weights": ""}[place["of"]]
+        measured = {"output": "its output's ", "gradient": "its gradient's ", "update": "its update's ",
+                    "weights": ""}[place["of"]]
         words += " in {} {} ({}L2 {:.7g} vs {:.7g}: {:.2g} relative, {}{})".format(
             "layer" if place["layer"] else "", name, measured, float(place["env_l2"]), float(place["baseline_l2"]),
             float(place["relative"]), size, "" if brief or place["layer"] else "; {} variable(s) differ".format(

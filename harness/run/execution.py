@@ -21,7 +21,7 @@ from harness.contract.report import error_entry, run_record, skip_entry, trainin
 from harness.contract.vocabulary import CASE_KINDS, CONTROLLED
 from harness.run.fingerprint import data_fingerprint, weights_digest, weights_fingerprint
 from harness.run.framework import Framework
-from harness.run.trace import Trace, forward
+from harness.run.trace import Trace, forward, gradients
 
 
 class Skipped(Exception):
@@ -367,7 +367,9 @@ def _execute(fw: Framework, case: Case, variant_name: str, init_mode: str, seeds
         if case.probe is not None:
             arrays["probe_final"] = fw.predict(model, case.probe(data))
         if trace is not None:  # last: it sets the initial weights back and runs the layers in training mode
-            record["trace"]["forward"] = forward(fw, model, initial, None if pipeline else inputs["x"])
+            probed = None if pipeline else inputs
+            record["trace"]["forward"] = forward(fw, model, initial, probed)
+            record["trace"]["gradients"] = gradients(fw, model, initial, probed)
         record["non_finite"] = _first_non_finite(history)
         if record["non_finite"] is not None:
             record["status"] = "nan"

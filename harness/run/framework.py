@@ -230,6 +230,8 @@ class Framework(object):
     def to_numpy(self, value: Any) -> np.ndarray:
         """A tensor's value: read through the session in a TF 1.x graph, converted by Keras 3 from any
         backend, read directly from an eager tensor."""
+        if isinstance(value, (np.ndarray, np.generic)):  # what a TF 1.x graph function returns
+            return np.asarray(value)
         if self.keras_generation == 3:
             return np.asarray(self.keras.ops.convert_to_numpy(value))
         if hasattr(value, "numpy"):
@@ -334,6 +336,71 @@ class Framework(object):
             called = self.keras.Model(inputs, tensors)(x, training=True)
             values = [self.to_numpy(value) for value in (called if isinstance(called, (list, tuple)) else [called])]
         return [(name, value) for (name, _), value in zip(named, values)]
+
+    def loss_and_gradients(self, model: Any, x: Any, y: Any,
+                           sample_weight: Any = None) -> Optional[Tuple[float, List[Tuple[str, np.ndarray]]]]:
+        """The compiled loss (with the model's regularisation losses, as ``fit`` minimises it) on ``x``
+        and ``y`` in training mode, and its gradient with respect to every trainable variable, as
+        (variable name, array) in ``trainable_weights`` order: what the optimizer is handed at the
+        first step, before it makes an update of it. Each Keras computes it its own way: a TF 1.x
+        graph through ``gradients`` of the compiled ``total_loss``, TensorFlow eagerly on a tape,
+        JAX by differentiating Keras 3's stateless loss, PyTorch by ``backward``. None where this
+        Keras offers no way to compute its compiled loss outside ``fit`` (tf.keras before 2.2)."""
+        variables = list(model.trainable_weights)
+        names = [self._weight_name(variable) for variable in variables]
+        if self.graph_mode:
+            found = self._graph_loss_and_gradients(model, variables, x, y, sample_weight)
+        elif self.backend == "jax":
+            found = self._jax_loss_and_gradients(model, x, y, sample_weight)
+        elif self.backend == "torch":
+            model.zero_grad()
+            loss = _compiled_loss(model, x, y, model(x, training=True), sample_weight)
+            loss.backward()
+            found = loss, [variable.value.grad for variable in variables]
+        else:
+            x, y, sample_weight = self.tf.nest.map_structure(  # as fit hands them to the train step
+                lambda value: None if value is None else self.tf.convert_to_tensor(value), (x, y, sample_weight))
+            with self.tf.GradientTape() as tape:
+                loss = _compiled_loss(model, x, y, model(x, training=True), sample_weight)
+            found = None if loss is None else (loss, tape.gradient(loss, variables))
+        if found is None or found[0] is None:
+            return None
+        loss, gradients = found
+        # A variable the loss does not reach has no gradient: it is zero, as the optimizer reads it.
+        values = [np.zeros(tuple(variable.shape), np.float32) if gradient is None else self.to_numpy(gradient)
+                  for variable, gradient in zip(variables, gradients)]
+        return float(self.to_numpy(loss)), list(zip(names, values))
+
+    def _graph_loss_and_gradients(self, model: Any, variables: List[Any], x: Any, y: Any,
+                                  sample_weight: Any) -> Tuple[Any, List[Any]]:
+        """TF 1.x: the compiled ``total_loss`` and its gradients, fed as ``fit``'s own function feeds
+        them (inputs, targets, sample weights, the learning phase in training)."""
+        backend = self.keras.backend
+        total = model.total_loss
+        targets = list(y) if isinstance(y, (list, tuple)) else [y]
+        inputs = list(x) if isinstance(x, (list, tuple)) else [x]
+        weighted = list(model._feed_sample_weights)
+        weights = [np.asarray(sample_weight) if sample_weight is not None else np.ones(
+            np.shape(target)[:backend.ndim(placeholder)], np.float32) for target, placeholder in zip(targets, weighted)]
+        function = backend.function(list(model._feed_inputs) + list(model._feed_targets) + weighted
+                                    + [backend.learning_phase()], [total] + backend.gradients(total, variables))
+        values = function(inputs + targets + weights + [1])
+        return values[0], values[1:]
+
+    def _jax_loss_and_gradients(self, model: Any, x: Any, y: Any, sample_weight: Any) -> Tuple[Any, List[Any]]:
+        """Keras 3 on JAX: the stateless loss its trainer differentiates, differentiated the same way."""
+        import jax
+        state = {name: [variable.value for variable in variables] for name, variables in (
+            ("non_trainable_variables", model.non_trainable_variables), ("metrics_variables", model.metrics_variables),
+            ("optimizer_variables", model.optimizer.variables))}
+        accepted = inspect.signature(model.compute_loss_and_updates).parameters
+
+        def loss_of(trainable: List[Any]) -> Any:
+            given = {name: value for name, value in dict(state, trainable_variables=trainable).items() if name in accepted}
+            loss, _ = model.compute_loss_and_updates(x=x, y=y, sample_weight=sample_weight, training=True, **given)
+            return loss
+
+        return jax.value_and_grad(loss_of)([variable.value for variable in model.trainable_variables])
 
     def at_batch_end(self, action: Callable[[Any, Any], None]) -> Any:
         """A callback that calls ``action(model, logs)`` as each training batch ends. ``on_batch_end`` is
@@ -453,6 +520,21 @@ RANDOM_ATTRIBUTES = {
     "GaussianNoise": ("stddev",),
 }
 RNN_DROPOUTS = ("dropout", "recurrent_dropout")
+
+
+def _compiled_loss(model: Any, x: Any, y: Any, prediction: Any, sample_weight: Any) -> Any:
+    """The loss ``fit`` minimises for ``prediction``, through the model's own method for it: Keras 3's
+    and later tf.keras's ``compute_loss`` (the compiled losses plus the regularisation losses, the
+    hook a subclass overrides), tf.keras 2.2's ``compiled_loss``; None where this Keras has neither."""
+    compute = getattr(model, "compute_loss", None)
+    if compute is not None:
+        accepted = inspect.signature(compute).parameters
+        given = {"x": x, "y": y, "y_pred": prediction, "sample_weight": sample_weight, "training": True}
+        return compute(**{name: value for name, value in given.items() if name in accepted})
+    compiled = getattr(model, "compiled_loss", None)
+    if compiled is not None:
+        return compiled(y, prediction, sample_weight, regularization_losses=model.losses)
+    return None
 
 
 def _rate_attribute(optimizer: Any) -> str:

@@ -7,9 +7,11 @@ summary of every variable (sum, L2 norm, exact-bytes hash, as the initial and fi
 summarised) after each of the first :data:`STEPS` steps of training, with the L2 norm of the update
 the step made (which variable's update differs most, where a bias's tiny norm would otherwise
 dwarf a kernel's) and the loss ``fit`` reported for it (computed before the update: whether the
-forward pass and loss or the update parted), at the end of every epoch, and every layer's output
-on a probe batch at the initial weights (which layer's output parts while its inputs agree) — the seed answer's per-epoch kernel sums, kept so that two environments' trajectories can
-be laid side by side. The variables are in the order of the run's ``weights.initial``. Its size
+forward pass and loss or the update parted), at the end of every epoch (the seed answer's per-epoch
+kernel sums, kept so that two environments' trajectories can be laid side by side), and on a probe
+batch at the initial weights every layer's output (which layer's output parts while its inputs
+agree), the loss and every trainable variable's gradient (whether the backward pass parts before
+the optimizer makes an update of it). The variables are in the order of the run's ``weights.initial``. Its size
 is bounded: (STEPS + epochs) x variables x about 80 bytes per traced run. Standard library and
 NumPy only: it runs inside every environment.
 """
@@ -81,24 +83,50 @@ def _loss(logs: Any) -> Optional[float]:
         return None
 
 
-def forward(fw: Any, model: Any, initial: Sequence[Tuple[str, Any]], x: Optional[Any]) -> Dict[str, Any]:
-    """Every layer's output at the initial weights on the probe batch (the first :data:`PROBE`
-    training samples of ``x``; None for an input pipeline), in training mode, summarised: where the forward pass parts, layer by layer.
-    Made after the run, once its numbers are recorded (the weights are set back to ``initial``, and a
-    forward pass in training mode draws Dropout masks and moves BatchNormalization's statistics,
-    which must not touch the training traced). ``layers`` is None, with the ``reason``, where it
-    cannot be made: a model without a graph of layers (subclassed), an input pipeline of the case's
-    own, or the framework's error, which is data like any other."""
-    if x is None:
-        return {"layers": None, "reason": "input_pipeline", "error": None}
+def forward(fw: Any, model: Any, initial: Sequence[Tuple[str, Any]], inputs: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    """Every layer's output at the initial weights on the probe batch, in training mode, summarised:
+    where the forward pass parts, layer by layer. ``layers`` is None, with the ``reason``, where it
+    cannot be made (see :func:`_on_probe`; ``no_layer_graph``: a subclassed model)."""
+    outputs, reason, error = _on_probe(fw, model, initial, inputs, lambda probe: fw.layer_outputs(model, probe["x"]),
+                                       "no_layer_graph")
+    layers = None if outputs is None else [_summary(name, value) for name, value in outputs]
+    return {"layers": layers, "reason": reason, "error": error}
+
+
+def gradients(fw: Any, model: Any, initial: Sequence[Tuple[str, Any]], inputs: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    """The compiled loss at the initial weights on the probe batch and its gradient with respect to
+    every trainable variable, summarised: whether the loss or the backward pass parts before the
+    optimizer makes anything of it. ``variables`` is None, with the ``reason``, where it cannot be
+    made (see :func:`_on_probe`; ``no_compiled_loss``: a Keras that computes its loss only inside ``fit``)."""
+    found, reason, error = _on_probe(fw, model, initial, inputs, lambda probe: fw.loss_and_gradients(
+        model, probe["x"], probe.get("y"), probe.get("sample_weight")), "no_compiled_loss")
+    loss, named = found if found is not None else (None, None)
+    variables = None if named is None else [_summary(name, value) for name, value in named]
+    return {"loss": loss, "variables": variables, "reason": reason, "error": error}
+
+
+def _summary(name: str, value: Any) -> Dict[str, Any]:
+    return dict(point([(name, value)])[0], name=name)
+
+
+def _on_probe(fw: Any, model: Any, initial: Sequence[Tuple[str, Any]], inputs: Optional[Dict[str, Any]],
+              compute: Callable[[Dict[str, Any]], Any], missing: str) -> Tuple[Any, Optional[str], Optional[Dict[str, Any]]]:
+    """``compute`` on the probe batch (the first :data:`PROBE` training samples of ``fit``'s arrays
+    ``inputs``: x, y and sample_weight; None for a pipeline) at the
+    initial weights: what it found, else why not and the framework's error. Made after the run, once
+    its numbers are recorded (the weights are set back to ``initial``, and a pass in training mode
+    draws Dropout masks and moves BatchNormalization's statistics, which must not touch the training
+    traced). Why not: ``input_pipeline`` (the case feeds ``fit`` a pipeline of its own: no probe batch),
+    ``missing`` (``compute`` found nothing to compute here), ``framework_error``: the framework's
+    failure, which is data like any other."""
+    if inputs is None:
+        return None, "input_pipeline", None
     try:
         fw.set_weights(model, [value for _, value in initial])
-        outputs = fw.layer_outputs(model, _first(x, PROBE))
+        found = compute({key: _first(inputs[key], PROBE) for key in ("x", "y", "sample_weight") if inputs.get(key) is not None})
     except Exception as error:  # the framework's failure to compute it: recorded, the run stands
-        return {"layers": None, "reason": "framework_error", "error": error_entry(type(error).__name__, str(error))}
-    if outputs is None:
-        return {"layers": None, "reason": "no_layer_graph", "error": None}
-    return {"layers": [dict(point([(name, value)])[0], name=name) for name, value in outputs], "reason": None, "error": None}
+        return None, "framework_error", error_entry(type(error).__name__, str(error))
+    return found, None if found is not None else missing, None
 
 
 def _first(x: Any, count: int) -> Any:

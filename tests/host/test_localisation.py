@@ -21,7 +21,7 @@ KEY = ("toy", "a", "pinned")
 
 
 def trained(bias_factor=1.0, from_step=1, kernel_start=None, rounding=False, loss_factor=1.0, output_factor=1.0,
-            epochs=4, steps_per_epoch=5):
+            gradient_factor=1.0, epochs=4, steps_per_epoch=5):
     """Initial weights, the weights after each step of epoch 1 that is traced, and each epoch's."""
     rng = np.random.RandomState(0)
     x = rng.normal(size=(20, 2)).astype("float32")
@@ -34,13 +34,19 @@ def trained(bias_factor=1.0, from_step=1, kernel_start=None, rounding=False, los
     dense = x @ kernel + bias
     activation = (np.tanh(dense) * np.float32(output_factor)).astype("float32")
     layers = [dict(point([("dense", dense)])[0], name="dense"), dict(point([("activation", activation)])[0], name="activation")]
+    # The loss and its gradients there (the broken environment's backward pass scales the kernel's).
+    error = (dense - y) * np.float32(loss_factor)
+    probed = [("dense/kernel", (x.T @ error / len(x) * np.float32(gradient_factor)).astype("float32")),
+              ("dense/bias", error.mean(axis=0))]
+    gradients = {"loss": float((error * error).mean()), "reason": None, "error": None,
+                 "variables": [dict(point([entry])[0], name=entry[0]) for entry in probed]}
     steps, losses, ends, step, before = [], [], [], 0, [kernel, bias]
     for _ in range(epochs):
         for batch in range(steps_per_epoch):
             step += 1
             part = slice(4 * batch, 4 * batch + 4)
             error = (x[part] @ kernel + bias - y[part]) * np.float32(loss_factor)
-            kernel_gradient = (x[part].T @ error / 4).astype("float32")
+            kernel_gradient = (x[part].T @ error / 4 * np.float32(gradient_factor)).astype("float32")
             if rounding:  # the same computation in another order: a difference in the last bits
                 kernel_gradient = (kernel_gradient * np.float32(3.0) / np.float32(3.0)).astype("float32")
                 kernel_gradient = np.nextafter(kernel_gradient, np.float32(np.inf))
@@ -52,7 +58,8 @@ def trained(bias_factor=1.0, from_step=1, kernel_start=None, rounding=False, los
                 losses.append(float((error * error).mean()))
                 before = [kernel, bias]
         ends.append(point([("dense/kernel", kernel), ("dense/bias", bias)]))
-    return initial, {"steps": steps, "losses": losses, "epochs": ends, "forward": {"layers": layers, "reason": None, "error": None}}
+    return initial, {"steps": steps, "losses": losses, "epochs": ends, "forward": {"layers": layers, "reason": None, "error": None},
+                     "gradients": gradients}
 
 
 def environment(name, replica_trace=None, **change):
@@ -67,6 +74,14 @@ def environment(name, replica_trace=None, **change):
     rerun.entry["trace"] = replica_trace if replica_trace is not None else copy.deepcopy(trace)
     runs.append(rerun)
     return EnvironmentRuns(name, report_with(runs))
+
+
+def without(env, name, reason):
+    """``env`` as if its Keras could not record ``name`` on the probe batch."""
+    for run in list(env.runs.values()) + list(env.reruns.values()):
+        entries = "layers" if name == "forward" else "variables"
+        run.entry["trace"][name] = dict(run.entry["trace"][name], reason=reason, **{entries: None})
+    return env
 
 
 def test_the_same_environment_against_itself_parts_nowhere():
@@ -106,8 +121,7 @@ def test_a_layer_whose_output_changed_is_found_in_the_forward_pass_the_layers_be
     assert wording.localisation_text(place).startswith(
         "parts at the forward pass at the same initial weights (probe batch) in layer activation (its output's L2 ")
     # Without a forward pass on one side (a subclassed model), the same change is not looked for there.
-    new = environment("new", output_factor=1.001)
-    new.runs[KEY + (0,)].entry["trace"]["forward"] = {"layers": None, "reason": "no_layer_graph", "error": None}
+    new = without(environment("new", output_factor=1.001), "forward", "no_layer_graph")
     assert localisation.localise(new, environment("base"), KEY, 0) is None
 
 
@@ -128,10 +142,36 @@ def test_a_part_by_rounding_is_followed_to_where_the_difference_is_more_than_rou
     assert broken["beyond_rounding"] is None and "never beyond rounding" in wording.localisation_text(broken)
 
 
-def test_a_changed_loss_is_found_at_the_loss_of_step_1_before_any_update():
+def test_a_changed_loss_is_found_at_the_probe_batch_s_loss_before_any_gradient_else_at_step_1():
     place = localisation.localise(environment("new", loss_factor=1.001), environment("base"), KEY, 0)
+    assert (place["stage"], place["step"]) == ("loss", None) and place["env_loss"] > place["baseline_loss"]
+    assert wording.localisation_text(place).startswith("parts at the loss of the probe batch (")
+    assert ", every layer's output the same: the loss differs)" in wording.localisation_text(place)
+    # Where one side has no probe loss (tf.keras before 2.2), the same change is found at step 1's.
+    new = without(environment("new", loss_factor=1.001), "gradients", "no_compiled_loss")
+    place = localisation.localise(new, environment("base"), KEY, 0)
     assert (place["stage"], place["step"]) == ("loss", 1) and place["env_loss"] > place["baseline_loss"]
     assert wording.localisation_text(place).startswith("parts at the loss of step 1 of epoch 1 (")
+
+
+def test_a_changed_backward_pass_is_found_at_the_gradients_its_loss_agreeing():
+    place = localisation.localise(environment("new", gradient_factor=1.001), environment("base"), KEY, 0)
+    assert (place["stage"], place["step"], place["variable"], place["of"], place["differing"]) == (
+        "gradients", None, {"env": "dense/kernel", "baseline": "dense/kernel"}, "gradient", 1), place
+    assert place["relative"] == pytest.approx(1e-3, rel=1e-2) and place["beyond_rounding"]["stage"] == "gradients"
+    assert wording.localisation_text(place).startswith(
+        "parts at the gradients at the same initial weights (probe batch), their loss the same: the backward pass "
+        "differs in dense/kernel (its gradient's L2 ")
+    # A probe loss that differs by rounding while a gradient differs by more: a part in the gradients.
+    new = environment("new", gradient_factor=1.001)
+    for run in list(new.runs.values()) + list(new.reruns.values()):
+        run.entry["trace"]["gradients"]["loss"] = float(np.nextafter(
+            np.float32(run.entry["trace"]["gradients"]["loss"]), np.float32(np.inf)))
+    place = localisation.localise(new, environment("base"), KEY, 0)
+    assert (place["stage"], place["beyond_rounding"]["stage"]) == ("loss", "gradients"), place
+    # Without gradients on one side the same change is found where it shows next: step 1's update.
+    new = without(environment("new", gradient_factor=1.001), "gradients", "framework_error")
+    assert localisation.localise(new, environment("base"), KEY, 0)["stage"] == "update"
 
 
 def test_a_trace_without_losses_parts_at_a_step_without_saying_which_half():

@@ -35,6 +35,12 @@ def test_tf114_finds_the_seed_bug_with_the_seed_figures(tmp_path):
     assert traced and all(len(run["trace"]["steps"]) == 3 and len(run["trace"]["epochs"]) == 20 for run in traced)
     assert [layer["name"] for layer in traced[0]["trace"]["forward"]["layers"]] == ["dense", "batch_normalization",
                                                                                    "dense_1"]
+    # ... and the gradients of the compiled loss, through the graph's own gradients, trainable variables only.
+    gradients = traced[0]["trace"]["gradients"]
+    assert gradients["reason"] is None and decode_float(gradients["loss"]) > 0, gradients
+    assert [entry["name"] for entry in gradients["variables"]] == [
+        "dense/kernel", "dense/bias", "batch_normalization/gamma", "batch_normalization/beta", "dense_1/kernel",
+        "dense_1/bias"]
     identity = {check["id"]: check for check in case["checks"]}["linear_activation_is_identity"]
     assert identity["by_init_mode"] == {"framework": "known_failure", "pinned": "pass"}
     framework_group = next(g for g in identity["groups"] if g["init_mode"] == "framework")
@@ -80,3 +86,6 @@ def test_standalone_keras_names_each_weight_in_the_order_of_its_values(tmp_path)
     named = [(weight["name"].split("/")[-1], len(weight["shape"])) for weight in run["weights"]["initial"]]
     assert named == [("kernel", 2), ("bias", 1), ("gamma", 1), ("beta", 1), ("moving_mean", 1), ("moving_variance", 1),
                      ("kernel", 2), ("bias", 1)], named
+    # Its gradients (standalone Keras's own graph) are of the trainable ones only, in their order.
+    gradients = [entry["name"].split("/")[-1] for entry in run["trace"]["gradients"]["variables"]]
+    assert gradients == ["kernel", "bias", "gamma", "beta", "kernel", "bias"], run["trace"]["gradients"]

@@ -4,7 +4,10 @@ One small case runs four times here, each in its own child processes as every ru
 thing changed through the environment (``HARNESS_TEST_FAULT``) in the children: nothing (the same
 environment again: A/A), one variable's update (the last layer's bias multiplied by 1 + 1e-3 after
 each step, as a constraint does), one initial weight (one float32 step in one element of the pinned
-first kernel), the loss (its reduction scaled by 1 + 1e-3), one layer's output (scaled by 1 + 1e-3). Each change must be localised to its stage and variable; the A/A pair to nothing.
+first kernel), the loss (its reduction scaled by 1 + 1e-3), one layer's output (scaled by 1 + 1e-3), the
+backward pass (the gradient through one layer scaled by 1 + 1e-3, its output untouched). Each change
+must be localised to its stage and variable; the A/A pair to nothing. One more child breaks loudly:
+its layer raises on the probe batch, and the run stands with the framework's error as data.
 """
 
 import json
@@ -26,8 +29,26 @@ FAULT = os.environ.get("HARNESS_TEST_FAULT", "")
 
 
 def make_data(rng, profile):
-    x = rng.normal(0, 1, (40, 4)).astype("float32")
+    x = rng.normal(0, 1, (96, 4)).astype("float32")
     return {"x": x, "y": x[:, :1] - 0.5 * x[:, 1:2] + 0.5}
+
+
+def scaled_backward(fw):
+    """The identity whose gradient is scaled by 1 + 1e-3: the backward pass changed, nothing else."""
+    @fw.keras.ops.custom_gradient
+    def identity(t):
+        def gradient(*arguments, upstream=None):
+            return (arguments[0] if upstream is None else upstream) * 1.001
+        return t, gradient
+    return identity
+
+
+def scale(fw, factor):
+    def scaled(t):
+        if FAULT == "probe_raises" and fw.tf.executing_eagerly():  # the probe runs eagerly, fit in a graph
+            raise ValueError("this layer refuses the probe batch")
+        return scaled_backward(fw)(t) if FAULT == "gradients" else t * factor
+    return scaled
 
 
 def build(fw, data, profile):
@@ -35,7 +56,7 @@ def build(fw, data, profile):
     model = fw.Sequential()
     factor = 1.001 if FAULT == "forward" else 1.0  # one layer's output scaled: exact identity unbroken
     model.add(fw.layers.Dense(3, input_shape=(4,), activation="tanh"))
-    model.add(fw.layers.Lambda(lambda t: t * factor, name="scale"))
+    model.add(fw.layers.Lambda(scale(fw, factor), name="scale"))
     model.add(fw.layers.Dense(1, bias_constraint=constraint))
     loss = "mean_squared_error"
     if FAULT == "loss":  # the loss's reduction changed by a factor: every step's loss and gradient with it
@@ -53,7 +74,7 @@ def pinned(rng, initial):
 
 
 CASE = Case(id="traced", title="Traced", sources=("tests",), make_data=make_data,
-            fit_options={"epochs": 3, "batch_size": 10, "shuffle": False},
+            fit_options={"epochs": 3, "batch_size": 32, "shuffle": False},
             variants=(Variant("only", build, pinned_weights=pinned),), checks=())
 '''
 
@@ -64,7 +85,7 @@ def reports(tmp_path_factory):
     (folder / "cases").mkdir()
     (folder / "cases" / "traced.py").write_text(CASE)
     made = {}
-    for fault in ("", "again", "update", "initial", "loss", "forward"):
+    for fault in ("", "again", "update", "initial", "loss", "forward", "gradients", "probe_raises"):
         output = folder / "{}.json".format(fault or "base")
         completed = run_harness("run", "--cases", str(folder / "cases"), "--env", fault or "base", "--output", str(output),
                                 "--repeats", "1", "--init-mode", "pinned", environment={"HARNESS_TEST_FAULT": fault})
@@ -84,6 +105,29 @@ def test_every_pinned_run_and_its_re_run_carry_a_trace(reports):
     assert len(traced) == 2 and all(len(run["trace"]["steps"]) == 3 and len(run["trace"]["epochs"]) == 3 for run in traced)
     assert all(len(point) == 4 for run in traced for point in run["trace"]["steps"])  # every variable
     assert all([layer["name"] for layer in run["trace"]["forward"]["layers"]][1] == "scale" for run in traced)
+    gradients = [run["trace"]["gradients"] for run in traced]
+    names = [weight["name"] for weight in runs[0]["weights"]["initial"]]
+    assert all([entry["name"] for entry in found["variables"]] == names for found in gradients)
+    # The probe batch is fit's first (32 samples, not shuffled): its loss is the loss fit reported for step 1,
+    # and plain SGD's first update is the learning rate times its gradients, as fit itself applied them.
+    for run, found in zip(traced, gradients):
+        assert found["loss"] == pytest.approx(run["trace"]["losses"][0], rel=1e-6)
+        updates = [entry["update_l2"] for entry in run["trace"]["steps"][0]]
+        assert updates == pytest.approx([0.05 * entry["l2"] for entry in found["variables"]], rel=1e-4)
+
+
+def test_a_probe_the_framework_refuses_is_recorded_as_its_error_and_the_run_stands(reports):
+    """Loud breakage: the layer raises on the probe batch. The forward pass and the gradients say why
+    they are missing, with the framework's error, and the run's own numbers stand."""
+    runs = [run for run in reports["probe_raises"]["cases"][0]["runs"] if run["init_mode"] == "pinned"]
+    assert runs and all(run["status"] == "ok" for run in runs)
+    for run in runs:
+        for name, entries in (("forward", "layers"), ("gradients", "variables")):
+            probed = run["trace"][name]
+            assert (probed[entries], probed["reason"], probed["error"]["type"]) == (None, "framework_error", "ValueError")
+            assert "refuses the probe batch" in probed["error"]["message"]
+    base = [run for run in reports["base"]["cases"][0]["runs"] if run["init_mode"] == "pinned"]
+    assert [run["history"] for run in runs] == [run["history"] for run in base]
 
 
 def test_the_same_environment_again_parts_nowhere(reports, localised_summary):
@@ -116,9 +160,9 @@ def test_a_changed_initial_weight_is_localised_to_the_initial_weights_and_that_k
     print(wording.localisation_text(place))
 
 
-def test_a_changed_loss_is_localised_to_the_loss_of_step_1(reports, localised_summary):
+def test_a_changed_loss_is_localised_to_the_loss_of_the_probe_batch(reports, localised_summary):
     place = localised(reports, "loss")["localisation"]
-    found = place is not None and (place["stage"], place["step"]) == ("loss", 1)
+    found = place is not None and (place["stage"], place["step"]) == ("loss", None)
     localised_summary.append(("loss", found))
     assert found, place
     assert place["env_loss"] == pytest.approx(place["baseline_loss"] * 1.001, rel=1e-5)
@@ -131,4 +175,15 @@ def test_a_layer_whose_output_changed_is_localised_to_the_forward_pass_at_that_l
     localised_summary.append(("forward", found))
     assert found, place
     assert place["relative"] == pytest.approx(1e-3, rel=1e-3)
+    print(wording.localisation_text(place))
+
+
+def test_a_changed_backward_pass_is_localised_to_the_gradients_of_the_layer_before_it(reports, localised_summary):
+    place = localised(reports, "gradients")["localisation"]
+    first_dense = [weight["name"] for weight in reports["base"]["cases"][0]["runs"][0]["weights"]["initial"]][:2]
+    found = place is not None and (place["stage"], place["of"], place["differing"]) == ("gradients", "gradient", 2) and \
+        place["variable"]["baseline"] in first_dense
+    localised_summary.append(("gradients", found))
+    assert found, place
+    assert place["relative"] == pytest.approx(1e-3, rel=1e-2) and place["beyond_rounding"]["stage"] == "gradients"
     print(wording.localisation_text(place))
