@@ -114,13 +114,24 @@ def _differences(run_a: Run, run_b: Run) -> Iterator[Tuple[int, Moment, Moment]]
 
 
 def _beyond_rounding(place: Dict[str, Any], moment: Moment) -> Optional[Dict[str, Any]]:
-    """``place`` if its difference is more than rounding: beyond :data:`ROUNDING_ULPS` of the value
-    it is in (a layer's output, a loss, a gradient, a step's update, a weight). A loss that differs by
-    rounding while what is computed from it (the gradients, the update) differs by more is a part there."""
+    """``place`` if its difference is more than rounding: beyond :data:`ROUNDING_ULPS` at the scale of
+    the largest value of its kind at that moment (every layer's output, every gradient, every
+    update, every weight): rounding is relative to the terms a result is computed from, not to the
+    result, and a result far smaller than its terms — a gradient that is zero in exact arithmetic,
+    a BatchNormalization's input bias — is their float32 residue, as far apart in two environments
+    as it is large. A loss that differs by rounding while what is computed from it (the gradients,
+    the update) differs by more is a part there."""
     if place["stage"] == "loss" and ulps(place["env_loss"] - place["baseline_loss"],
                                          place["baseline_loss"]) > ROUNDING_ULPS:
         return place
-    if place["ulps"] is not None and place["ulps"] > ROUNDING_ULPS:
+    if place["ulps"] is None:
+        return None
+    if not math.isfinite(place["env_l2"] - place["baseline_l2"]):  # one side diverged: no rounding does that
+        return None if _same_number(place["env_l2"], place["baseline_l2"]) else place
+    norm = "update_l2" if place["of"] == "update" else "l2"
+    scale = max([abs(entry[norm]) for entry in moment[2] if math.isfinite(entry.get(norm, math.nan))]
+                + [abs(place["baseline_l2"])])
+    if ulps(place["env_l2"] - place["baseline_l2"], scale) > ROUNDING_ULPS:
         return dict(place, stage=FROM_LOSS[moment[0]]) if place["stage"] == "loss" else place
     return None
 

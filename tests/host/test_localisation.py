@@ -217,7 +217,24 @@ def test_a_diverged_trace_is_localised_and_the_comparison_stays_valid(tmp_path):
     comparison = compare.compare(documents, "base")
     place = comparison["comparisons"][0]["by_init_mode"]["pinned"]["localisation"]
     assert (place["stage"], place["step"], place["variable"]["baseline"]) == ("step", 2, "dense/kernel")
+    assert place["beyond_rounding"]["stage"] == "step"  # NaN against a number is more than rounding
     comparison_document.write(str(tmp_path / "comparison.json"), comparison)
     assert comparison_document.load(str(tmp_path / "comparison.json"))["comparisons"][0]["by_init_mode"]["pinned"][
         "localisation"]["stage"] == "step"
     assert "parts at step 2 of epoch 1 in dense/kernel" in wording.localisation_text(place)
+
+
+def test_a_difference_in_float32_residue_is_rounding_at_the_scale_of_its_step():
+    """A variable whose update is residue (zero in exact arithmetic: the bias before a BatchNormalization)
+    differs by 20 % of itself while the step's other updates agree: far beyond one ulp of itself, within
+    rounding at the scale of the updates it was computed beside."""
+    new, base = environment("new"), environment("base")
+    for env, factor in ((new, 1.2), (base, 1.0)):
+        for run in list(env.runs.values()) + list(env.reruns.values()):
+            kernel, bias = run.entry["trace"]["steps"][0]
+            bias["update_l2"] = kernel["update_l2"] * 1e-6 * factor
+            bias["hash"] = "f" * 16 if factor != 1.0 else bias["hash"]
+    place = localisation.localise(new, base, KEY, 0)
+    assert (place["stage"], place["variable"]["baseline"]) == ("update", "dense/bias")
+    assert place["relative"] == pytest.approx(0.2) and place["ulps"] > 1e6
+    assert place["beyond_rounding"] is None, place
