@@ -225,6 +225,8 @@ def localise(a: EnvironmentRuns, b: EnvironmentRuns, key: Key, repeat: int) -> O
         return None
     index, part = first
     part["traced"] = run_a.trace is not None and run_b.trace is not None
+    part["probed"] = {"forward": _alike(run_a, run_b, "forward", "layers"),
+                      "gradients": _alike(run_a, run_b, "gradients", "variables")}
     part["beyond_rounding"] = None if beyond is None else {key: beyond[key] for key in (
         "stage", "step", "epoch", "env_loss", "baseline_loss", "variable", "layer", "of", "env_l2", "baseline_l2",
         "relative", "ulps")}

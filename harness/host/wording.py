@@ -119,6 +119,9 @@ def _part_text_of(place: Dict[str, Any], brief: bool = False) -> str:
     the stage points at, the count of variables, and what was identical before it."""
     step = "step {} of epoch 1".format(place["step"])
     probe = place["step"] is None  # the probe batch's loss, at the same initial weights
+    # Where the gradients were compared and agreed, an update that parts is the optimizer's alone.
+    update_cause = "its loss and the probe batch's gradients the same: the optimizer's step differs" if place.get(
+        "probed", {}).get("gradients") else "its loss the same: the gradient or the optimizer's step differ"
     loss = "the loss of {} ({:.9g} vs {:.9g}".format("the probe batch" if probe else step, float(
         place["env_loss"] or 0), float(place["baseline_loss"] or 0))
     at = {"initial_weights": "the initial weights",
@@ -127,8 +130,7 @@ def _part_text_of(place: Dict[str, Any], brief: bool = False) -> str:
                           ", on weights that agree: the forward pass, the loss or the batch differ)"),
           "gradients": "the gradients at the same initial weights (probe batch)" + (
               "" if brief else ", their loss the same: the backward pass differs"),
-          "update": "the update of {}".format(step) + ("" if brief else " (its loss the same: the gradient or the "
-                                                                         "optimizer's step differ)"),
+          "update": "the update of {}".format(step) + ("" if brief else " ({})".format(update_cause)),
           "step": step, "epoch": "the end of epoch {}".format(place["epoch"])}[place["stage"]]
     words = ("" if brief else "parts at ") + at
     named = place["variable"] or place["layer"]

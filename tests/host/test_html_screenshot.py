@@ -71,6 +71,7 @@ def trajectories_only(traced):
             "stage": "update", "step": 1, "epoch": None, "env_loss": 1.0, "baseline_loss": 1.0,
             "variable": {"env": "dense/kernel", "baseline": "dense/kernel"}, "layer": None, "differing": 1,
             "of": "update", "env_l2": 1.0, "baseline_l2": 1.1, "relative": 0.1, "ulps": 1e6, "traced": True,
+            "probed": {"forward": True, "gradients": True},
             "noise": {"measured": True, "within": False}, "beyond_rounding": None}
     return document
 

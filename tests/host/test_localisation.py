@@ -97,7 +97,16 @@ def test_one_variables_update_changed_from_step_2_is_found_there_in_that_variabl
     assert first["env_loss"] == first["baseline_loss"]
     assert place["traced"] and place["noise"] == {"measured": True, "within": False}
     assert place["of"] == "update" and place["relative"] == pytest.approx(1e-3, rel=1e-2) and place["ulps"] > 10
-    assert wording.localisation_text(first).startswith("parts at the update of step 1 of epoch 1 (its loss the same: ")
+    assert first["probed"] == {"forward": True, "gradients": True}
+    assert wording.localisation_text(first).startswith(
+        "parts at the update of step 1 of epoch 1 (its loss and the probe batch's gradients the same: the optimizer's "
+        "step differs) in dense/bias")
+    # Without gradients on one side, the same part cannot tell the gradient from the optimizer.
+    first = localisation.localise(without(environment("new", bias_factor=1.001), "gradients", "no_compiled_loss"),
+                                  environment("base"), KEY, 0)
+    assert first["probed"] == {"forward": True, "gradients": False}
+    assert wording.localisation_text(first).startswith(
+        "parts at the update of step 1 of epoch 1 (its loss the same: the gradient or the optimizer's step differ)")
 
 
 def test_a_different_initial_weight_is_found_before_any_step():
