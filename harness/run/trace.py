@@ -11,8 +11,9 @@ forward pass and loss or the update parted), at the end of every epoch (the seed
 kernel sums, kept so that two environments' trajectories can be laid side by side), and on a probe
 batch at the initial weights every layer's output (which layer's output parts while its inputs
 agree), the loss and every trainable variable's gradient (whether the backward pass parts before
-the optimizer makes an update of it). The variables are in the order of the run's ``weights.initial``. Its size
-is bounded: (STEPS + epochs) x variables x about 80 bytes per traced run. Standard library and
+the optimizer makes an update of it). The variables are in the order of the run's ``weights.initial``
+(the gradients in ``trainable_weights`` order, named). Its size is bounded: ((STEPS + epochs) x
+variables + layers + trainable variables) x about 80 bytes per traced run. Standard library and
 NumPy only: it runs inside every environment.
 """
 
