@@ -362,7 +362,7 @@ class Framework(object):
                 lambda value: None if value is None else self.tf.convert_to_tensor(value), (x, y, sample_weight))
             with self.tf.GradientTape() as tape:
                 loss = _compiled_loss(model, x, y, model(x, training=True), sample_weight)
-            found = None if loss is None else (loss, tape.gradient(loss, variables))
+            found = None if loss is None else (loss, self._densified(tape.gradient(loss, variables)))
         if found is None or found[0] is None:
             return None
         loss, gradients = found
@@ -382,10 +382,19 @@ class Framework(object):
         weighted = list(model._feed_sample_weights)
         weights = [np.asarray(sample_weight) if sample_weight is not None else np.ones(
             np.shape(target)[:backend.ndim(placeholder)], np.float32) for target, placeholder in zip(targets, weighted)]
+        gradients = self._densified(backend.gradients(total, variables))
         function = backend.function(list(model._feed_inputs) + list(model._feed_targets) + weighted
-                                    + [backend.learning_phase()], [total] + backend.gradients(total, variables))
+                                    + [backend.learning_phase()], [total] + [g for g in gradients if g is not None])
         values = function(inputs + targets + weights + [1])
-        return values[0], values[1:]
+        fetched = iter(values[1:])  # a graph fetches no None: a variable the loss does not reach has none
+        return values[0], [None if gradient is None else next(fetched) for gradient in gradients]
+
+    def _densified(self, gradients: List[Any]) -> List[Any]:
+        """An Embedding's sparse gradient (``IndexedSlices``, rows and their indices) as the dense tensor it
+        stands for, which is what the other variables' gradients are and what is summarised."""
+        sparse = getattr(self.tf, "IndexedSlices", None)
+        return [self.tf.convert_to_tensor(gradient) if sparse is not None and isinstance(gradient, sparse) else gradient
+                for gradient in gradients]
 
     def _jax_loss_and_gradients(self, model: Any, x: Any, y: Any, sample_weight: Any) -> Tuple[Any, List[Any]]:
         """Keras 3 on JAX: the stateless loss its trainer differentiates, differentiated the same way."""

@@ -16,13 +16,17 @@ from tox_envs import tox_env
 
 def test_tf114_finds_the_seed_bug_with_the_seed_figures(tmp_path):
     output = tmp_path / "tf114.json"
-    completed = tox_env("tf114", output, "-k", "linear_autoencoder", "--repeats", "1")
+    completed = tox_env("tf114", output, "-k", "linear_autoencoder", "-k", "text_lstm", "--repeats", "1")
     assert completed.returncode == 0, completed.stdout[-4000:]
     document = json.loads(output.read_text())
+    # Every traced run has its gradients, an Embedding's sparse one (IndexedSlices in the graph) among them.
+    probes = {case["id"]: [run["trace"]["gradients"] for run in case["runs"] if "trace" in run] for case in document["cases"]}
+    assert sorted(probes) == ["linear_autoencoder", "text_lstm"] and all(probes.values()), probes.keys()
+    assert all(probe["reason"] is None for found in probes.values() for probe in found), probes
     framework = document["environment"]["framework"]
     assert (framework["tensorflow"], framework["keras"], framework["graph_mode"]) == ("1.14.0", "2.2.4-tf", True)
     assert document["environment"]["python"]["version"].startswith("3.7.")
-    case = document["cases"][0]
+    case = next(case for case in document["cases"] if case["id"] == "linear_autoencoder")
     final = {(run["variant"], run["init_mode"]): round(decode_float(run["final"]["val_loss"]), 4)
              for run in case["runs"] if run["replica"] == 0 and run["init_mode"] != "controlled"}
     # The figures the seed document's own code gives on TF 1.14 in a fresh process.
