@@ -3,8 +3,8 @@
     python benchmarks/trace_cost.py [--env tf2] [--rounds 2] [--cases linear_autoencoder rescaled_conv symmetric_init]
 
 Runs ``tox -e ENV -- -k CASE ...`` (the default settings: 3 seeds, both init modes, determinism
-re-runs, controlled runs) with the trace and with ``--no-trace``, alternating which goes first in
-each round so that a machine busy with other work slows both alike, and prints each wall time, the
+re-runs, controlled runs) once to warm up, then with the trace and with ``--no-trace``, alternating
+which goes first in each round so that a machine busy with other work slows both alike, and prints each wall time, the
 ratio traced / untraced of the medians (goal: at most 1.1 for the default ``tox -e tf2``) and the
 report sizes. Only the training cases are traced (the rule families never are), so the ratio over
 the seed cases alone is an upper bound of the ratio over the whole default run.
@@ -41,6 +41,10 @@ def main():
     options = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="trace-cost-")
     walls = {True: [], False: []}
+    # A first run, not counted: the first run after a change pays for what later ones find ready (compiled
+    # bytecode, the page cache), which would be charged to whichever went first.
+    print("warm-up:  {:6.1f} s (not counted)".format(timed(options.env, options.cases, os.path.join(
+        folder, "warm-up.json"), False)), flush=True)
     for round_number in range(options.rounds):
         for traced in ((True, False) if round_number % 2 == 0 else (False, True)):
             output = os.path.join(folder, "{}-{}.json".format(options.env, "traced" if traced else "untraced"))
