@@ -54,20 +54,16 @@ def _probed(run: Run, name: str, entries: str) -> Optional[List[Dict[str, Any]]]
     return ((run.trace or {}).get(name) or {}).get(entries)
 
 
-def _probe_loss(run: Run) -> Optional[float]:
-    loss = ((run.trace or {}).get("gradients") or {}).get("loss")
-    return None if loss is None else decode_float(loss)
-
-
 def moments(run: Run, forward: bool, gradients: bool) -> List[Moment]:
     """The run's moments in training order, the ``forward`` pass and the loss and ``gradients`` on the
     probe batch among them where both runs compared recorded them alike. A run that was not traced
     (framework init, later repeats) has its initial weights only."""
     initial = [{"sum": weight.sum, "l2": weight.l2, "hash": weight.hash} for weight in run.weights("initial")]
     trace = run.trace or {"steps": [], "epochs": []}
+    loss = _probed(run, "gradients", "loss")
     probe = ([("forward", None, _decoded(_probed(run, "forward", "layers") or []), None)] if forward else []) + (
-        [("gradients", None, _decoded(_probed(run, "gradients", "variables") or []), _probe_loss(run))]
-        if gradients else [])
+        [("gradients", None, _decoded(_probed(run, "gradients", "variables") or []),
+          None if loss is None else decode_float(loss))] if gradients else [])
     # Step 1's loss only: fit reports a batch's loss in TF 1.x and the mean over the epoch's batches so far
     # later, which agree at the first step alone; after it, a step says where, not which half.
     losses = [decode_float(loss) if loss is not None else None for loss in trace.get("losses", [])[:1]]
@@ -92,18 +88,21 @@ def ulps(difference: float, scale: float) -> float:
     return abs(difference) / float(np.spacing(np.float32(max(abs(scale), np.finfo(np.float32).tiny))))
 
 
-def _alike(run_a: Run, run_b: Run, name: str, entries: str) -> bool:
-    """Whether both runs recorded ``name`` on the probe batch with as many entries: only then do they
-    compare entry by entry (a Keras without a way to compute it, a subclassed model, leave it out)."""
-    ours, theirs = _probed(run_a, name, entries), _probed(run_b, name, entries)
-    return ours is not None and theirs is not None and len(ours) == len(theirs)
+def _alike(run_a: Run, run_b: Run) -> Dict[str, bool]:
+    """Which of the probe batch's records (``forward``: the layers' outputs, ``gradients``) both runs
+    hold with as many entries: only those compare entry by entry (a Keras without a way to compute
+    one, a subclassed model, leave it out)."""
+    alike = {}
+    for name, entries in (("forward", "layers"), ("gradients", "variables")):
+        ours, theirs = _probed(run_a, name, entries), _probed(run_b, name, entries)
+        alike[name] = ours is not None and theirs is not None and len(ours) == len(theirs)
+    return alike
 
 
-def _differences(run_a: Run, run_b: Run) -> Iterator[Tuple[int, Moment, Moment]]:
+def _differences(run_a: Run, run_b: Run, alike: Dict[str, bool]) -> Iterator[Tuple[int, Moment, Moment]]:
     """Every moment both runs recorded at which a variable's bytes (or the loss there) differ, in
-    training order, with its index and both moments."""
-    probed = _alike(run_a, run_b, "forward", "layers"), _alike(run_a, run_b, "gradients", "variables")
-    ours, theirs = moments(run_a, *probed), moments(run_b, *probed)
+    training order, with its index and both moments (the probe's where ``alike`` says so)."""
+    ours, theirs = (moments(run, alike["forward"], alike["gradients"]) for run in (run_a, run_b))
     for index, (moment_a, moment_b) in enumerate(zip(ours, theirs)):
         if moment_a[0] != moment_b[0]:  # one run trained fewer steps in epoch 1 than the other traced
             yield index, moment_a, moment_b
@@ -198,7 +197,7 @@ def _noise_from(env: EnvironmentRuns, key: Key, repeat: int) -> Tuple[bool, Opti
     run, rerun = env.runs.get(key + (repeat,)), env.reruns.get(key + (repeat,))
     if run is None or rerun is None or run.trace is None or rerun.trace is None or not rerun.finished:
         return False, None
-    found = next(_differences(rerun, run), None)
+    found = next(_differences(rerun, run, _alike(rerun, run)), None)
     return True, None if found is None else found[0]
 
 
@@ -213,9 +212,10 @@ def localise(a: EnvironmentRuns, b: EnvironmentRuns, key: Key, repeat: int) -> O
     run_a, run_b = a.repeats(key).get(repeat), b.repeats(key).get(repeat)
     if run_a is None or run_b is None:
         return None
+    alike = _alike(run_a, run_b)
     first = None  # type: Optional[Tuple[int, Dict[str, Any]]]
     beyond = None  # type: Optional[Dict[str, Any]]
-    for found in _differences(run_a, run_b):
+    for found in _differences(run_a, run_b, alike):
         place = _described(found, run_a, run_b)
         first = first or (found[0], place)
         beyond = _beyond_rounding(place, found[2])
@@ -225,8 +225,7 @@ def localise(a: EnvironmentRuns, b: EnvironmentRuns, key: Key, repeat: int) -> O
         return None
     index, part = first
     part["traced"] = run_a.trace is not None and run_b.trace is not None
-    part["probed"] = {"forward": _alike(run_a, run_b, "forward", "layers"),
-                      "gradients": _alike(run_a, run_b, "gradients", "variables")}
+    part["probed"] = alike
     part["beyond_rounding"] = None if beyond is None else {key: beyond[key] for key in (
         "stage", "step", "epoch", "env_loss", "baseline_loss", "variable", "layer", "of", "env_l2", "baseline_l2",
         "relative", "ulps")}

@@ -111,7 +111,8 @@ def localisation_text(place: Dict[str, Any]) -> str:
         return words + "; never beyond rounding (1024 ulps)"
     same = all(beyond[key] == place[key] for key in ("stage", "step", "epoch", "variable", "layer"))
     return words if same else words + "; beyond rounding first " + _part_text_of(dict(
-        beyond, differing=None, traced=True, noise={"measured": True, "within": False}), brief=True)
+        beyond, differing=None, traced=True, probed=place["probed"], noise={"measured": True, "within": False}),
+        brief=True)
 
 
 def _part_text_of(place: Dict[str, Any], brief: bool = False) -> str:
@@ -120,8 +121,8 @@ def _part_text_of(place: Dict[str, Any], brief: bool = False) -> str:
     step = "step {} of epoch 1".format(place["step"])
     probe = place["step"] is None  # the probe batch's loss, at the same initial weights
     # Where the gradients were compared and agreed, an update that parts is the optimizer's alone.
-    update_cause = "its loss and the probe batch's gradients the same: the optimizer's step differs" if place.get(
-        "probed", {}).get("gradients") else "its loss the same: the gradient or the optimizer's step differ"
+    update_cause = "its loss and the probe batch's gradients the same: the optimizer's step differs" if place[
+        "probed"]["gradients"] else "its loss the same: the gradient or the optimizer's step differ"
     loss = "the loss of {} ({:.9g} vs {:.9g}".format("the probe batch" if probe else step, float(
         place["env_loss"] or 0), float(place["baseline_loss"] or 0))
     at = {"initial_weights": "the initial weights",

@@ -331,7 +331,7 @@ class Framework(object):
                 return None
             backend = self.keras.backend
             function = backend.function(inputs + [backend.learning_phase()], tensors)
-            values = [np.asarray(value) for value in function((list(x) if isinstance(x, (list, tuple)) else [x]) + [1])]
+            values = [np.asarray(value) for value in function(_as_list(x) + [1])]
         else:
             called = self.keras.Model(inputs, tensors)(x, training=True)
             values = [self.to_numpy(value) for value in (called if isinstance(called, (list, tuple)) else [called])]
@@ -377,15 +377,14 @@ class Framework(object):
         them (inputs, targets, sample weights, the learning phase in training)."""
         backend = self.keras.backend
         total = model.total_loss
-        targets = list(y) if isinstance(y, (list, tuple)) else [y]
-        inputs = list(x) if isinstance(x, (list, tuple)) else [x]
+        targets = _as_list(y)
         weighted = list(model._feed_sample_weights)
         weights = [np.asarray(sample_weight) if sample_weight is not None else np.ones(
             np.shape(target)[:backend.ndim(placeholder)], np.float32) for target, placeholder in zip(targets, weighted)]
         gradients = self._densified(backend.gradients(total, variables))
         function = backend.function(list(model._feed_inputs) + list(model._feed_targets) + weighted
                                     + [backend.learning_phase()], [total] + [g for g in gradients if g is not None])
-        values = function(inputs + targets + weights + [1])
+        values = function(_as_list(x) + targets + weights + [1])
         fetched = iter(values[1:])  # a graph fetches no None: a variable the loss does not reach has none
         return values[0], [None if gradient is None else next(fetched) for gradient in gradients]
 
@@ -529,6 +528,12 @@ RANDOM_ATTRIBUTES = {
     "GaussianNoise": ("stddev",),
 }
 RNN_DROPOUTS = ("dropout", "recurrent_dropout")
+
+
+def _as_list(arrays: Any) -> List[Any]:
+    """One array or several (a list or tuple, one per model input or output) as a list, as a TF 1.x
+    graph function is fed."""
+    return list(arrays) if isinstance(arrays, (list, tuple)) else [arrays]
 
 
 def _compiled_loss(model: Any, x: Any, y: Any, prediction: Any, sample_weight: Any) -> Any:
