@@ -22,7 +22,11 @@ import collections
 import json
 import os
 import sys
-from typing import Dict
+from typing import Dict, List, Tuple
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from harness.contract.vocabulary import worst_verdict  # noqa: E402
 
 PARTS = ("first seed", "more seeds", "determinism re-runs", "controlled runs", "rule families (hand-written)",
          "rule families (generated)")
@@ -38,6 +42,42 @@ def part_of(case: Dict, run: Dict) -> str:
     return PARTS[0] if run["repeat"] == 0 else PARTS[1]
 
 
+def parts(document: Dict) -> Tuple[Dict[str, float], Dict[str, int]]:
+    """A report's run-seconds and run counts by part."""
+    seconds = collections.Counter()  # type: Dict[str, float]
+    counts = collections.Counter()  # type: Dict[str, int]
+    for case in document["cases"]:
+        for run in case["runs"]:
+            part = part_of(case, run)
+            seconds[part] += float(run["timing"].get("wall_s") or 0.0)
+            counts[part] += 1
+    return seconds, counts
+
+
+def print_parts(seconds: Dict[str, float], counts: Dict[str, int]) -> None:
+    total = sum(seconds.values())
+    for part in PARTS:
+        if counts[part]:
+            print("  {:30} {:5d} runs {:9.1f} s  {:5.1f} %".format(part, counts[part], seconds[part],
+                                                                   100.0 * seconds[part] / total if total else 0.0))
+
+
+def repeat_zero_agrees(document: Dict) -> Tuple[int, List[str]]:
+    """How many checks were judged on more than one seed, and those whose verdict repeat 0's groups alone
+    would not have given: what a plan of one seed per variant would lose of the checks."""
+    judged, differ = 0, []
+    for case in document["cases"]:
+        for check in case["checks"]:
+            first = [group["verdict"] for group in check["groups"] if group.get("repeat", 0) == 0]
+            if len(first) == len(check["groups"]):
+                continue
+            judged += 1
+            if worst_verdict(first) != check["verdict"]:
+                differ.append("{}/{}: {} on repeat 0, {} on every seed".format(
+                    case["id"], check["id"], worst_verdict(first), check["verdict"]))
+    return judged, differ
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("reports", nargs="+")
@@ -45,22 +85,19 @@ def main() -> int:
     for path in options.reports:
         with open(path) as stream:
             document = json.load(stream)
-        seconds = collections.Counter()  # type: Dict[str, float]
-        counts = collections.Counter()  # type: Dict[str, int]
-        for case in document["cases"]:
-            for run in case["runs"]:
-                part = part_of(case, run)
-                seconds[part] += float(run["timing"].get("wall_s") or 0.0)
-                counts[part] += 1
+        seconds, counts = parts(document)
         total = sum(seconds.values())
         settings = document["settings"]
         print("{} ({}, {} seed(s), {} job(s)): {:.0f} run-seconds in {} runs = {:.0f} s of wall time on {} slots".format(
             document["environment"]["name"], os.path.basename(path), settings["repeats"], settings["jobs"], total,
             sum(counts.values()), total / max(settings["jobs"], 1), settings["jobs"]))
-        for part in PARTS:
-            if counts[part]:
-                print("  {:30} {:4d} runs {:8.1f} s  {:5.1f} %".format(part, counts[part], seconds[part],
-                                                                      100.0 * seconds[part] / total if total else 0.0))
+        print_parts(seconds, counts)
+        judged, differ = repeat_zero_agrees(document)
+        if judged:
+            print("  checks judged on more than one seed: {}; whose verdict repeat 0 alone would not give: {}".format(
+                judged, len(differ)))
+            for line in differ:
+                print("    " + line)
     return 0
 
 

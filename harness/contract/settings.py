@@ -65,6 +65,17 @@ def positive_float(text: Any) -> float:
     return value
 
 
+# A plan is a named set of defaults for what a run makes: which parts of it are run. ``matrix`` keeps
+# every part a matrix of environments is read for -- each check's verdict and the matrix table (the
+# first seed in both init modes), the bitwise-determinism line and a check's ``noise`` verdict (the
+# determinism re-runs), compare's cause (the controlled runs), where two environments part (the
+# traces), the rule families -- and drops the seeds beyond the first, which decide only materiality
+# between environments: ``harness decide`` adds them where a comparison needs them
+# (benchmarks/run_parts.py measures each part; seeds beyond the first were 41 % of a default tf2 run).
+# A setting given on the command line wins over its plan's value.
+PLANS = {"default": {}, "matrix": {"repeats": 1}}  # type: Dict[str, Dict[str, Any]]
+
+
 def default_jobs() -> int:
     """Two runs at once where two cores exist: each run is a process of its own."""
     return min(2, os.cpu_count() or 1)
@@ -107,8 +118,9 @@ class Setting(object):
                 options["choices"] = self.choices
             if self.metavar is not None:
                 options["metavar"] = self.metavar
-        # An appended list starts empty: argparse would append to a shared default otherwise.
-        options["default"] = None if self.action == "append" else self.default
+        # Not given is None, whatever the action, so that Settings can tell it from a value given: a plan's
+        # value, then the table's default, fill it (an appended list would also share argparse's default).
+        options["default"] = None
         return options
 
     @property
@@ -118,6 +130,10 @@ class Setting(object):
 
 
 TABLE = (
+    Setting("plan", "default", "which parts of a run to make: default (all), or matrix (one seed per variant, "
+            "every other part: what a matrix of environments is read for; harness decide adds seeds where a "
+            "comparison needs them); a setting given as well wins", ("--plan",), choices=tuple(PLANS),
+            report_key="plan"),
     Setting("patterns", (), "select cases whose id matches (glob or substring); repeatable", ("-k",),
             action="append", metavar="PATTERN", report_key="selected"),
     Setting("cases_folder", "cases", "folder of case files", ("--cases",), metavar="FOLDER"),
@@ -184,10 +200,13 @@ class Settings(object):
         unknown = sorted(set(given) - {setting.name for setting in TABLE} - {"on_existing"})
         if unknown:
             raise TypeError("unknown setting(s): {}".format(", ".join(unknown)))
+        if given.get("plan") not in (None,) + tuple(PLANS):
+            raise TypeError("unknown plan {!r}: one of {}".format(given["plan"], ", ".join(PLANS)))
+        plan = PLANS[given.get("plan") or "default"]
         for setting in TABLE:
             value = given.get(setting.name)
             if value is None:
-                value = setting.default
+                value = plan.get(setting.name, setting.default)
             setattr(self, setting.name, list(value) if isinstance(value, (list, tuple)) else value)
         self.on_existing = given.get("on_existing")  # type: Optional[str]
         self.env_name = env_name_from(self.env_name)

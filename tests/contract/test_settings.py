@@ -75,3 +75,22 @@ def test_an_env_name_that_is_not_a_plain_file_name_is_refused_in_one_line(name, 
     with pytest.raises(UserError) as raised:
         settings.Settings(env_name=name)
     assert "an environment name is" in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_the_matrix_plan_runs_one_seed_and_every_other_part():
+    """The matrix plan drops only the seeds beyond the first (materiality, which harness decide adds on
+    demand); every part a check's verdict, the determinism line, the cause or the localisation reads from
+    stays on, and what is given on the command line wins."""
+    matrix, default = _parse("--plan", "matrix"), _parse()
+    assert (matrix.plan, matrix.repeats, default.plan, default.repeats) == ("matrix", 1, "default", 3)
+    for name in ("init_modes", "determinism_reruns", "controlled_runs", "traces", "profile", "timeout"):
+        assert getattr(matrix, name) == getattr(default, name), name
+    assert _parse("--plan", "matrix", "--repeats", "5").repeats == 5
+    assert matrix.as_report()["plan"] == "matrix"
+
+
+def test_an_unknown_plan_is_refused():
+    with pytest.raises(SystemExit):
+        _parse("--plan", "everything")
+    with pytest.raises(TypeError, match="unknown plan"):
+        settings.Settings(plan="everything")
