@@ -5,7 +5,7 @@
 
 Clones this checkout's HEAD into a new folder with ``../shared`` beside it (as CI has it), runs
 ``tox -p auto -m LABEL -- --plan PLAN`` there (one env per core, each running its runs ``--jobs`` at a
-time), with every Python pyenv has when ``PYENV_VERSION`` is not set, and times it. Then it prints each
+time), with every Python pyenv has made discoverable (``PYENV_VERSION``), and times it. Then it prints each
 env's outcome from tox's log and, summed over every report, the run-seconds of each part of a run
 (``run_parts.py``: first seed, more seeds, determinism re-runs, controlled runs, rule families) and the
 whole wall time. The envs are created from scratch; uv's download cache is whatever this machine has.
@@ -53,7 +53,7 @@ def run(label: str, plan: str, work: str) -> None:
     if not os.path.exists(os.path.join(work, "shared")):
         os.symlink(SHARED, os.path.join(work, "shared"))
     environment = dict(os.environ)
-    environment.setdefault("PYENV_VERSION", pyenv_versions())
+    environment["PYENV_VERSION"] = pyenv_versions() or environment.get("PYENV_VERSION", "")
     command = ["tox", "-p", "auto", "-m", label, "--", "--plan", plan]
     print("in {}: {}  (PYENV_VERSION={})".format(clone, " ".join(command), environment["PYENV_VERSION"]), flush=True)
     started = time.monotonic()
