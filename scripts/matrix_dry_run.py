@@ -1,7 +1,7 @@
 """Run the steps of .github/workflows/matrix.yml on this machine, in order.
 
-    python scripts/matrix_dry_run.py [--label everyday | --envs tf114,tf2] [--previous DIR] [--work DIR]
-                                     [-- harness run arguments]
+    python scripts/matrix_dry_run.py [--label everyday | --envs tf114,tf2] [--plan auto] [--previous DIR]
+                                     [--work DIR] [-- harness run arguments]
 
 The jobs are the label's environments, as the workflow's first job lists them
 (``scripts/matrix_jobs.py``; ``--envs`` names others). For each it runs ``tox -e ENV`` writing the
@@ -38,6 +38,9 @@ def main():
     parser.add_argument("--label", default="everyday", help="the tox label whose envs are the jobs (default: %(default)s, "
                                                             "the workflow's on a push)")
     parser.add_argument("--envs", help="comma-separated tox envs instead of a label's")
+    parser.add_argument("--plan", default="auto", choices=("auto", "default", "matrix"),
+                        help="harness run --plan, as the workflow's input: auto is matrix for the label matrix, "
+                             "default otherwise (default: %(default)s)")
     parser.add_argument("--previous", help="the previous night's reports: run the nightly comparison against them")
     parser.add_argument("--work", default=None, help="folder for artifacts and reports (default: a new temporary one)")
     arguments, harness_arguments = parser.parse_known_args()
@@ -45,7 +48,10 @@ def main():
     work = arguments.work or tempfile.mkdtemp(prefix="matrix-dry-run-")
     envs = arguments.envs.split(",") if arguments.envs else [job["env"] for job in
                                                               tox_config.jobs(arguments.label, os.path.join(ROOT, "tox.ini"))]
-    print("== job plan: {}".format(",".join(envs)), flush=True)
+    plan = arguments.plan if arguments.plan != "auto" else ("matrix" if arguments.label == "matrix" and
+                                                             not arguments.envs else "default")
+    harness_arguments = ["--plan", plan] + harness_arguments
+    print("== job plan: {} (--plan {})".format(",".join(envs), plan), flush=True)
     environment = tox_config.outside_tox()
     missing = []
     for env in envs:

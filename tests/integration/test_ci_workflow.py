@@ -27,8 +27,8 @@ def dry_run(tmp_path, work, *arguments):
     env = outer_environment()
     env["PYTHONPATH"] = ROOT
     return subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "matrix_dry_run.py"), "--work",
-                           str(tmp_path / work)] + list(arguments) + ["--", "-k", "linear_autoencoder", "--repeats",
-                                                                       "1"],
+                           str(tmp_path / work)] + list(arguments) + ["--plan", "matrix", "--", "-k",
+                                                                       "linear_autoencoder"],
                           cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True, timeout=1500)
 
@@ -45,7 +45,7 @@ def test_dry_run_of_the_workflow_for_the_ci_label_then_a_night_against_it(tmp_pa
     require(listed)
     completed = dry_run(tmp_path, "first", "--label", "ci")
     assert completed.returncode == 0, completed.stdout[-4000:]
-    assert "== job plan: tf114,tf2,keras3-jax" in completed.stdout
+    assert "== job plan: tf114,tf2,keras3-jax (--plan matrix)" in completed.stdout
     reports = tmp_path / "first" / "reports"
     assert sorted(p.name for p in reports.iterdir()) == ["comparison.html", "comparison.json", "comparison.md",
                                                          "keras3-jax.json", "tf114.json", "tf2.json"]

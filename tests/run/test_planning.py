@@ -24,3 +24,12 @@ def test_no_controlled_runs_without_pinned_init_or_when_switched_off():
 def test_a_seed_offset_shifts_every_seed_of_every_repeat():
     assert seeds_for(Seeds(1, 2, 3), 0, 100).as_dict() == {"numpy": 101, "python": 102, "framework": 103}
     assert seeds_for(Seeds(1, 2, 3), 2, 100).as_dict() == {"numpy": 2101, "python": 2102, "framework": 2103}
+
+
+def test_the_matrix_plan_is_the_default_plan_s_first_seed():
+    """--plan matrix makes exactly the default's runs of repeat 0 (both init modes, the determinism
+    re-runs, the controlled runs) and none of the later seeds."""
+    matrix, default = keys(plan="matrix"), keys()
+    assert matrix == [k for k in default if k[2] == 0]
+    assert {k[3] for k in matrix} == {0, 1} and {k[1] for k in matrix} == {"framework", "pinned", "controlled"}
+    assert len(default) > len(matrix)
