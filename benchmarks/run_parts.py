@@ -8,7 +8,8 @@ sums them by the part of the run they belong to and prints seconds and shares, p
 - ``first seed``: repeat 0 of each variant in each init mode (framework and pinned) — every check
   verdict and the matrix's table need these;
 - ``more seeds``: repeats 1 and on — what materiality is decided with (compare's seed-to-seed spread);
-- ``determinism re-runs``: repeat 0 run again — a check's ``noise`` verdict and the bitwise-determinism line;
+- ``determinism re-runs``, per init mode: repeat 0 run again — a check's ``noise`` verdict (the run-to-run
+  noise is pooled over both modes: one pair can agree by chance) and the bitwise-determinism line;
 - ``controlled runs``: pinned repeat 0 with training randomness switched off — compare's cause
   (training randomness or arithmetic);
 - ``rule families``: the hand-written families and the generated library, one run each.
@@ -28,17 +29,17 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from harness.contract.vocabulary import worst_verdict  # noqa: E402
 
-PARTS = ("first seed", "more seeds", "determinism re-runs", "controlled runs", "rule families (hand-written)",
-         "rule families (generated)")
+PARTS = ("first seed", "more seeds", "determinism re-runs, framework init", "determinism re-runs, pinned init",
+         "controlled runs", "rule families (hand-written)", "rule families (generated)")
 
 
 def part_of(case: Dict, run: Dict) -> str:
     if case["kind"] == "rules":
-        return PARTS[5] if case["id"] == "rules_generated" else PARTS[4]
+        return PARTS[6] if case["id"] == "rules_generated" else PARTS[5]
     if run["init_mode"] == "controlled":
-        return PARTS[3]
+        return PARTS[4]
     if run["replica"] > 0:
-        return PARTS[2]
+        return PARTS[2] if run["init_mode"] == "framework" else PARTS[3]
     return PARTS[0] if run["repeat"] == 0 else PARTS[1]
 
 
@@ -58,7 +59,7 @@ def print_parts(seconds: Dict[str, float], counts: Dict[str, int]) -> None:
     total = sum(seconds.values())
     for part in PARTS:
         if counts[part]:
-            print("  {:30} {:5d} runs {:9.1f} s  {:5.1f} %".format(part, counts[part], seconds[part],
+            print("  {:36} {:5d} runs {:9.1f} s  {:5.1f} %".format(part, counts[part], seconds[part],
                                                                    100.0 * seconds[part] / total if total else 0.0))
 
 

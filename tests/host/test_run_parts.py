@@ -27,7 +27,7 @@ def _report(verdicts):
 
 def test_each_run_counts_in_its_part():
     seconds, counts = run_parts.parts(_report(["pass"] * 3))
-    assert dict(seconds) == {"first seed": 1.0, "determinism re-runs": 2.0, "controlled runs": 4.0,
+    assert dict(seconds) == {"first seed": 1.0, "determinism re-runs, pinned init": 2.0, "controlled runs": 4.0,
                              "more seeds": 24.0, "rule families (generated)": 32.0}
     assert counts["more seeds"] == 2
 
