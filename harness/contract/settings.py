@@ -109,8 +109,10 @@ class Setting(object):
 
     def argparse_options(self) -> Dict[str, Any]:
         shown = self.action == "store" and self.default is not None
+        planned = "".join("; plan {}: {}".format(name, values[self.name]) for name, values in PLANS.items()
+                          if self.name in values)
         options = {"dest": self.name, "action": self.action,
-                   "help": self.help + (" (default: {})".format(self.default) if shown else "")}
+                   "help": self.help + (" (default: {}{})".format(self.default, planned) if shown else "")}
         if self.action in ("store", "append"):
             if self.kind is not None:
                 options["type"] = self.kind
