@@ -66,6 +66,22 @@ def run(label: str, plan: str, work: str) -> None:
                                             universal_newlines=True).stdout.strip()}, stream)
 
 
+def seed_case_row(document: Dict) -> str:
+    """The README's row of the seed case for one env ("The seed case across the matrix"): what the
+    matrix is read for, so a plan's rows can be set against the table the default settings gave."""
+    framework = document["environment"]["framework"]
+    case = next(c for c in document["cases"] if c["id"] == "linear_autoencoder")
+    checks = {check["id"]: check["by_init_mode"] for check in case["checks"]}
+    identity, bn = checks["linear_activation_is_identity"], checks["linear_activation_is_identity_with_bn"]
+    final = {(run["variant"], run["init_mode"]): run["final"]["val_loss"] for run in case["runs"]
+             if run["repeat"] == 0 and run["replica"] == 0 and run["status"] == "ok"}
+    bitwise = [entry["bitwise_identical"] for entry in case["determinism"]]
+    return "| {} | {} | {} | {} | {} / {} | {} | {:.4f} / {:.4f} | {:.4f} | {}/{} |".format(
+        document["environment"]["name"], framework.get("tensorflow") or "-", framework.get("keras"), framework["backend"],
+        identity.get("framework"), identity.get("pinned"), bn.get("framework"), final[("plain", "framework")],
+        final[("linear_activation", "framework")], final[("plain", "pinned")], sum(bitwise), len(bitwise))
+
+
 def summarise(work: str) -> int:
     """Print the envs' outcomes, the parts summed over every report, and the whole."""
     with open(os.path.join(work, "timing.json")) as stream:
@@ -79,6 +95,7 @@ def summarise(work: str) -> int:
     seconds: Dict[str, float] = collections.Counter()
     counts: Dict[str, int] = collections.Counter()
     unread: List[str] = []
+    rows: List[str] = []
     differ: List[str] = []
     runs = judged = 0
     for path in sorted(glob.glob(os.path.join(work, "x", "reports", "*.json"))):
@@ -86,9 +103,10 @@ def summarise(work: str) -> int:
             with open(path) as stream:
                 document = json.load(stream)
             parts = run_parts.parts(document)
-        except (ValueError, KeyError) as error:
+        except (ValueError, KeyError, StopIteration) as error:
             unread.append("{} ({})".format(os.path.basename(path), error))
             continue
+        rows.append(seed_case_row(document))
         seconds.update(parts[0])
         counts.update(parts[1])
         runs += 1
@@ -98,6 +116,9 @@ def summarise(work: str) -> int:
     tally = collections.Counter(outcome[0] for outcome in outcomes.values())
     for env, (outcome, total, setup) in outcomes.items():
         print("  {:14} {:4} {:>8} s (setup {} s)".format(env, outcome, total, setup or "?"))
+    print("the seed case in each env (README, \"The seed case across the matrix\"):")
+    for row in rows:
+        print(row)
     print("parts, summed over {} report(s):".format(runs))
     run_parts.print_parts(seconds, counts)
     if judged:
