@@ -23,6 +23,19 @@ def test_workflow_passes_actionlint():
     assert completed.returncode == 0, completed.stdout
 
 
+def test_the_workflow_and_the_dry_run_offer_the_runner_s_plans():
+    """The dispatch's plan input and the dry run's --plan are auto and the runner's plans, and the run
+    step passes the chosen one: a plan added to the runner and not to the workflow fails here."""
+    from harness.contract.settings import PLANS
+    with open(WORKFLOW) as stream:
+        text = stream.read()
+    assert "options: [{}]".format(", ".join(("auto",) + tuple(PLANS))) in text
+    assert '--plan "${{' in text
+    completed = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "matrix_dry_run.py"), "--help"],
+                               stdout=subprocess.PIPE, universal_newlines=True, cwd=ROOT)
+    assert "--plan {{{}}}".format(",".join(("auto",) + tuple(PLANS))) in completed.stdout
+
+
 def dry_run(tmp_path, work, *arguments):
     env = outer_environment()
     env["PYTHONPATH"] = ROOT
