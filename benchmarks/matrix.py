@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -66,11 +66,14 @@ def run(label: str, plan: str, work: str) -> None:
                                             universal_newlines=True).stdout.strip()}, stream)
 
 
-def seed_case_row(document: Dict) -> str:
+def seed_case_row(document: Dict) -> Optional[str]:
     """The README's row of the seed case for one env ("The seed case across the matrix"): what the
-    matrix is read for, so a plan's rows can be set against the table the default settings gave."""
+    matrix is read for, so a plan's rows can be set against the table the default settings gave.
+    None where the report did not run the seed case."""
     framework = document["environment"]["framework"]
-    case = next(c for c in document["cases"] if c["id"] == "linear_autoencoder")
+    case = next((c for c in document["cases"] if c["id"] == "linear_autoencoder"), None)
+    if case is None:
+        return None
     checks = {check["id"]: check["by_init_mode"] for check in case["checks"]}
     identity, bn = checks["linear_activation_is_identity"], checks["linear_activation_is_identity_with_bn"]
     final = {(run["variant"], run["init_mode"]): run["final"]["val_loss"] for run in case["runs"]
@@ -103,10 +106,12 @@ def summarise(work: str) -> int:
             with open(path) as stream:
                 document = json.load(stream)
             parts = run_parts.parts(document)
-        except (ValueError, KeyError, StopIteration) as error:
+        except (ValueError, KeyError) as error:
             unread.append("{} ({})".format(os.path.basename(path), error))
             continue
-        rows.append(seed_case_row(document))
+        row = seed_case_row(document)
+        if row is not None:
+            rows.append(row)
         seconds.update(parts[0])
         counts.update(parts[1])
         runs += 1
