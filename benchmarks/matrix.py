@@ -126,11 +126,7 @@ def summarise(work: str) -> int:
         print(row)
     print("parts, summed over {} report(s):".format(runs))
     run_parts.print_parts(seconds, counts)
-    if judged:
-        print("checks judged on more than one seed: {}; whose verdict repeat 0 alone would not give: {}".format(
-            judged, len(differ)))
-        for line in differ:
-            print("  " + line)
+    run_parts.print_agreement(judged, differ)
     for line in unread:
         print("unreadable report: " + line)
     print("tox -p auto -m {} -- --plan {} at {}: {} env(s): {}; {:.0f} run-seconds; wall time {:.0f} s "

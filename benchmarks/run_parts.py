@@ -79,6 +79,15 @@ def repeat_zero_agrees(document: Dict) -> Tuple[int, List[str]]:
     return judged, differ
 
 
+def print_agreement(judged: int, differ: List[str], indent: str = "") -> None:
+    """What :func:`repeat_zero_agrees` found; nothing where no check was judged on more than one seed."""
+    if judged:
+        print("{}checks judged on more than one seed: {}; whose verdict repeat 0 alone would not give: {}".format(
+            indent, judged, len(differ)))
+        for line in differ:
+            print(indent + "  " + line)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("reports", nargs="+")
@@ -93,12 +102,7 @@ def main() -> int:
             document["environment"]["name"], os.path.basename(path), settings["repeats"], settings["jobs"], total,
             sum(counts.values()), total / max(settings["jobs"], 1), settings["jobs"]))
         print_parts(seconds, counts)
-        judged, differ = repeat_zero_agrees(document)
-        if judged:
-            print("  checks judged on more than one seed: {}; whose verdict repeat 0 alone would not give: {}".format(
-                judged, len(differ)))
-            for line in differ:
-                print("    " + line)
+        print_agreement(*repeat_zero_agrees(document), indent="  ")
     return 0
 
 
